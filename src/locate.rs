@@ -1,0 +1,213 @@
+//! Find where things are in a YAML source, so that problems found after parsing (an answer that
+//! points nowhere, a duplicate code) can still be reported as `file:line:col`.
+
+use std::collections::HashMap;
+
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
+
+/// Positions (1-based line and column) of every mapping key and sequence item, by YAML path:
+/// `nodes.start.answers[1].next` is where the key `next` of the second answer starts.
+#[derive(Debug, Default, Clone)]
+pub struct Positions {
+    map: HashMap<String, (usize, usize)>,
+}
+
+impl Positions {
+    /// Scan `src`. A source that does not parse gives an empty map (its syntax error is reported
+    /// by the deserializer, with its own position).
+    pub fn scan(src: &str) -> Positions {
+        let mut recv = Recv::default();
+        let mut parser = Parser::new_from_str(src);
+        // Ignore scan errors: whatever was collected before the error is still useful.
+        let _ = parser.load(&mut recv, false);
+        Positions { map: recv.map }
+    }
+
+    /// The position of `path`, or of its nearest ancestor that has one, or `(1, 1)`.
+    pub fn of(&self, path: &str) -> (usize, usize) {
+        let mut p = path;
+        loop {
+            if let Some(&pos) = self.map.get(p) {
+                return pos;
+            }
+            match p.rfind(['.', '[']) {
+                Some(i) => p = &p[..i],
+                None => return (1, 1),
+            }
+        }
+    }
+
+    /// The position of `path` if it is present exactly.
+    pub fn get(&self, path: &str) -> Option<(usize, usize)> {
+        self.map.get(path).copied()
+    }
+}
+
+enum Frame {
+    /// A mapping: `key` is the pending key once read, waiting for its value.
+    /// `item` is set when the mapping is a sequence item whose position is not yet known: the
+    /// parser marks a block mapping where its first value starts, so the first key is used.
+    Map {
+        path: String,
+        key: Option<String>,
+        item: Option<String>,
+    },
+    Seq {
+        path: String,
+        next: usize,
+    },
+}
+
+#[derive(Default)]
+struct Recv {
+    stack: Vec<Frame>,
+    map: HashMap<String, (usize, usize)>,
+}
+
+fn join(parent: &str, key: &str) -> String {
+    if parent.is_empty() {
+        key.to_string()
+    } else {
+        format!("{parent}.{key}")
+    }
+}
+
+impl Recv {
+    /// Called when a value (scalar, mapping or sequence) starts: returns its path and records
+    /// the position of sequence items.
+    fn value_path(&mut self, mark: Option<Marker>) -> Option<String> {
+        match self.stack.last_mut() {
+            None => Some(String::new()),
+            Some(Frame::Map { path, key, .. }) => key.take().map(|k| join(path, &k)),
+            Some(Frame::Seq { path, next }) => {
+                let p = format!("{path}[{next}]");
+                *next += 1;
+                if let Some(mark) = mark {
+                    self.map
+                        .entry(p.clone())
+                        .or_insert((mark.line(), mark.col() + 1));
+                }
+                Some(p)
+            }
+        }
+    }
+}
+
+impl MarkedEventReceiver for Recv {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        match ev {
+            Event::Scalar(value, ..) => {
+                // A scalar in key position of a mapping is a key: remember where it is.
+                if let Some(Frame::Map { path, key, item }) = self.stack.last_mut()
+                    && key.is_none()
+                {
+                    let pos = (mark.line(), mark.col() + 1);
+                    if let Some(item) = item.take() {
+                        self.map.entry(item).or_insert(pos);
+                    }
+                    self.map.entry(join(path, &value)).or_insert(pos);
+                    *key = Some(value);
+                    return;
+                }
+                let _ = self.value_path(Some(mark));
+            }
+            Event::Alias(_) => {
+                if let Some(Frame::Map { key, .. }) = self.stack.last_mut()
+                    && key.is_none()
+                {
+                    *key = Some("*alias".to_string());
+                    return;
+                }
+                let _ = self.value_path(Some(mark));
+            }
+            Event::MappingStart(..) => {
+                let in_seq = matches!(self.stack.last(), Some(Frame::Seq { .. }));
+                let path = self.value_path(None).unwrap_or_else(|| "?".to_string());
+                let item = in_seq.then(|| path.clone());
+                self.stack.push(Frame::Map {
+                    path,
+                    key: None,
+                    item,
+                });
+            }
+            Event::SequenceStart(..) => {
+                let path = self
+                    .value_path(Some(mark))
+                    .unwrap_or_else(|| "?".to_string());
+                self.stack.push(Frame::Seq { path, next: 0 });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The line and column of the first `key: value` pair in `src` whose value is exactly `value`.
+/// Used for flat files such as the catalog, where a full path scan would be overkill.
+pub fn find_value_line(src: &str, key: &str, value: &str) -> Option<(usize, usize)> {
+    src.lines().enumerate().find_map(|(i, line)| {
+        let trimmed = line.trim_start_matches([' ', '-']);
+        let col = line.len() - trimmed.len() + 1;
+        let rest = trimmed.strip_prefix(key)?.strip_prefix(':')?;
+        let v = rest
+            .split('#')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches(['\'', '"']);
+        (v == value).then_some((i + 1, col))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SRC: &str = "\
+codes: [50012]
+start: a
+nodes:
+  a:
+    question: Why?
+    answers:
+      - label: One
+        next: b
+      - label: Two
+        next: c
+  b:
+    cause: x
+";
+
+    #[test]
+    fn keys_and_items_have_positions() {
+        let p = Positions::scan(SRC);
+        assert_eq!(p.get("codes"), Some((1, 1)));
+        assert_eq!(p.get("nodes.a"), Some((4, 3)));
+        assert_eq!(p.get("nodes.a.answers[1]"), Some((9, 9)));
+        assert_eq!(p.get("nodes.a.answers[1].next"), Some((10, 9)));
+        assert_eq!(p.get("nodes.b.cause"), Some((12, 5)));
+    }
+
+    #[test]
+    fn missing_path_falls_back_to_ancestor() {
+        let p = Positions::scan(SRC);
+        assert_eq!(p.of("nodes.a.answers[1].nope"), (9, 9));
+        assert_eq!(p.of("nothing.here"), (1, 1));
+    }
+
+    #[test]
+    fn broken_yaml_keeps_what_was_read() {
+        let p = Positions::scan("a: 1\nb: [\n");
+        assert_eq!(p.get("a"), Some((1, 1)));
+    }
+
+    #[test]
+    fn find_value_line_finds_list_items() {
+        let src = "- code: 1\n  x: y\n- code: 22 # c\n";
+        assert_eq!(find_value_line(src, "code", "22"), Some((3, 3)));
+        assert_eq!(find_value_line(src, "code", "2"), None);
+    }
+}

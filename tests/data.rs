@@ -1,0 +1,100 @@
+//! The shipped data: the embedded catalog loads, and covers Microsoft's reference table.
+
+use aadsts_wizard::catalog::Catalog;
+use aadsts_wizard::embedded;
+
+fn catalog() -> Catalog {
+    let (file, src) = embedded::CATALOG;
+    match Catalog::from_yaml(file, src) {
+        Ok(c) => c,
+        Err(errs) => panic!("embedded catalog invalid: {errs:#?}"),
+    }
+}
+
+/// Code and official name pairs from Microsoft's reference table (facts only).
+fn reference() -> Vec<(u32, Option<String>)> {
+    include_str!("fixtures/reference_codes.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let (code, name) = l.split_once('\t').unwrap_or((l, ""));
+            let name = name.trim();
+            (
+                code.parse().expect("fixture codes are digits"),
+                (!name.is_empty()).then(|| name.to_string()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_reference_code_is_in_the_catalog_with_its_official_name() {
+    let cat = catalog();
+    let reference = reference();
+    assert!(
+        reference.len() >= 290,
+        "fixture too small: {}",
+        reference.len()
+    );
+    let mut problems = Vec::new();
+    for (code, name) in &reference {
+        match cat.get(*code) {
+            None => problems.push(format!("{code}: missing")),
+            Some(e) if e.name != *name => problems.push(format!(
+                "{code}: name {:?}, reference says {:?}",
+                e.name, name
+            )),
+            Some(_) => {}
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn codes_the_flow_issues_name_are_in_the_catalog() {
+    let cat = catalog();
+    let wanted = [
+        50012, 7000215, 7000222, 70012, 120011, 700024, 700213, 70021, 500113, 500121, 50158,
+        50131, 50011, 700016, 500011, 65001, 650056, 650057, 90094, 70011, 700027, 7000218, 700054,
+        50194, 90002, 900144, 9002313, 54005, 70000, 70008, 700082, 50173, 70001, 7000112, 50105,
+        50146, 50020, 50034, 50053, 50055, 50144, 50057, 50058, 50074, 50076, 50079, 50126, 50128,
+        50059, 53000, 53001, 53002, 53003, 530032, 50097, 90072, 81010, 81012, 80012, 50132, 50133,
+        70043, 65004, 50199,
+    ];
+    let missing: Vec<u32> = wanted
+        .iter()
+        .copied()
+        .filter(|c| cat.get(*c).is_none())
+        .collect();
+    assert!(missing.is_empty(), "missing: {missing:?}");
+}
+
+#[test]
+fn related_codes_are_symmetric_and_texts_are_filled() {
+    let cat = catalog();
+    for e in cat.entries() {
+        assert!(e.summary.len() >= 30, "{}: summary too short", e.code);
+        assert!(!e.keywords.is_empty(), "{}: no keywords", e.code);
+        assert!(
+            !e.related.contains(&e.code),
+            "{}: related to itself",
+            e.code
+        );
+        for r in &e.related {
+            let other = cat.get(*r).expect("loader checks related codes exist");
+            assert!(
+                other.related.contains(&e.code),
+                "{} lists {r} but not back",
+                e.code
+            );
+        }
+    }
+}
+
+#[test]
+fn secret_family_is_linked() {
+    let cat = catalog();
+    let rel = |c: u32| cat.get(c).map(|e| e.related.clone()).unwrap_or_default();
+    assert!(rel(7000215).contains(&7000222) && rel(7000215).contains(&50012));
+    assert!(rel(7000222).contains(&50012));
+}
