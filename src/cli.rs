@@ -1,7 +1,10 @@
-//! The command line: argument definitions and the subcommands that print (lookup, search).
-//! Everything here calls the library, prints, and picks an exit code.
+//! The command line: argument definitions and the subcommands that print (lookup, search,
+//! flows, walk). Everything here calls the library, prints, and picks an exit code.
+
+mod flows;
 
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -10,22 +13,22 @@ use serde_json::json;
 
 use aadsts_wizard::catalog::{Catalog, Entry, LookupError};
 use aadsts_wizard::embedded;
+use aadsts_wizard::flow::library::Library;
 use aadsts_wizard::search::Searcher;
 
 /// Diagnose Microsoft Entra ID (Azure AD) AADSTS sign-in errors.
 ///
 /// With no subcommand, opens the interactive wizard (optionally at CODE).
 #[derive(Debug, Parser)]
-#[command(
-    name = "aadsts-wizard",
-    version,
-    about,
-    args_conflicts_with_subcommands = true
-)]
+#[command(name = "aadsts-wizard", version, about)]
 pub struct Args {
     /// Open the wizard at this code (50012 or AADSTS50012).
     #[arg(value_name = "CODE")]
     pub code: Option<String>,
+
+    /// Also load flows from this folder or file (repeatable); overrides built-in flows.
+    #[arg(long = "flows", value_name = "DIR", global = true)]
+    pub flows: Vec<PathBuf>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -53,10 +56,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check, list and show diagnosis flows.
+    #[command(subcommand)]
+    Flows(flows::FlowsCommand),
+    /// Walk a code's flow without the TUI: follow answers, print the question or the leaf.
+    Walk(flows::WalkArgs),
 }
 
 /// The embedded catalog; a failure here is a build defect, reported rather than panicking.
-fn catalog() -> Result<Catalog> {
+pub(crate) fn catalog() -> Result<Catalog> {
     let (file, src) = embedded::CATALOG;
     Catalog::from_yaml(file, src).map_err(|errs| {
         let lines: Vec<String> = errs.iter().map(ToString::to_string).collect();
@@ -66,10 +74,20 @@ fn catalog() -> Result<Catalog> {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     match args.command {
-        Some(Command::Lookup { code, json }) => lookup(&catalog()?, &code, json),
-        Some(Command::Search { query, limit, json }) => {
-            search(&catalog()?, &query.join(" "), limit, json)
+        Some(Command::Lookup { code, json }) => {
+            let catalog = catalog()?;
+            let library = crate::sources::library(&catalog, &args.flows);
+            flows::report_problems(&library.problems);
+            lookup(&catalog, &library, &code, json)
         }
+        Some(Command::Search { query, limit, json }) => {
+            let catalog = catalog()?;
+            let library = crate::sources::library(&catalog, &args.flows);
+            flows::report_problems(&library.problems);
+            search(&catalog, &library, &query.join(" "), limit, json)
+        }
+        Some(Command::Flows(cmd)) => flows::run_flows(cmd, &args.flows),
+        Some(Command::Walk(w)) => flows::walk(w, &args.flows),
         None => {
             if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
                 eprintln!(
@@ -100,7 +118,7 @@ fn entry_json(e: &Entry, has_flow: bool) -> serde_json::Value {
     })
 }
 
-fn lookup(catalog: &Catalog, code: &str, json: bool) -> Result<ExitCode> {
+fn lookup(catalog: &Catalog, library: &Library, code: &str, json: bool) -> Result<ExitCode> {
     let entry = match catalog.lookup(code) {
         Ok(e) => e,
         Err(err) => {
@@ -132,10 +150,21 @@ fn lookup(catalog: &Catalog, code: &str, json: bool) -> Result<ExitCode> {
         writeln!(
             out,
             "{}",
-            serde_json::to_string_pretty(&entry_json(entry, false))?
+            serde_json::to_string_pretty(&entry_json(entry, library.has_flow(entry.code)))?
         )?;
     } else {
         writeln!(out, "{}", format_entry(catalog, entry))?;
+        match library.for_code(entry.code) {
+            Some(flow) => writeln!(
+                out,
+                "  flow       {} ({})\n\nNext: aadsts-wizard walk {}   (or open the wizard: aadsts-wizard {})",
+                flow.title, flow.file, entry.code, entry.code
+            )?,
+            None => writeln!(
+                out,
+                "  flow       none yet: use the general triage in the wizard"
+            )?,
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -196,7 +225,13 @@ pub(crate) fn wrap(text: &str, width: usize, indent: usize) -> String {
     out
 }
 
-fn search(catalog: &Catalog, query: &str, limit: usize, json: bool) -> Result<ExitCode> {
+fn search(
+    catalog: &Catalog,
+    library: &Library,
+    query: &str,
+    limit: usize,
+    json: bool,
+) -> Result<ExitCode> {
     let hits = Searcher::new().search(catalog, query, limit);
     let mut out = std::io::stdout().lock();
     if json {
@@ -211,7 +246,7 @@ fn search(catalog: &Catalog, query: &str, limit: usize, json: bool) -> Result<Ex
                     "category": e.category.as_str(),
                     "score": h.score,
                     "match": format!("{:?}", h.kind).to_lowercase(),
-                    "has_flow": false,
+                    "has_flow": library.has_flow(e.code),
                 })
             })
             .collect();
@@ -240,9 +275,10 @@ fn search(catalog: &Catalog, query: &str, limit: usize, json: bool) -> Result<Ex
             } else {
                 ""
             };
+            let mark = if library.has_flow(e.code) { "flow" } else { "" };
             writeln!(
                 out,
-                "AADSTS{:<8} {:<name_width$} {:<18} {summary}{ell}",
+                "AADSTS{:<8} {:<name_width$} {:<18} {mark:<4} {summary}{ell}",
                 e.code,
                 e.name.as_deref().unwrap_or("-"),
                 e.category.as_str()
@@ -251,4 +287,28 @@ fn search(catalog: &Catalog, query: &str, limit: usize, json: bool) -> Result<Ex
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The current time in UTC as `YYYY-MM-DDTHH:MM:SSZ`.
+pub(crate) fn utc_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }

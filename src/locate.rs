@@ -11,6 +11,8 @@ use yaml_rust2::scanner::Marker;
 #[derive(Debug, Default, Clone)]
 pub struct Positions {
     map: HashMap<String, (usize, usize)>,
+    /// Keys that appear a second time in the same mapping, with the later position.
+    dups: Vec<(String, (usize, usize))>,
 }
 
 impl Positions {
@@ -21,7 +23,10 @@ impl Positions {
         let mut parser = Parser::new_from_str(src);
         // Ignore scan errors: whatever was collected before the error is still useful.
         let _ = parser.load(&mut recv, false);
-        Positions { map: recv.map }
+        Positions {
+            map: recv.map,
+            dups: recv.dups,
+        }
     }
 
     /// The position of `path`, or of its nearest ancestor that has one, or `(1, 1)`.
@@ -36,6 +41,15 @@ impl Positions {
                 None => return (1, 1),
             }
         }
+    }
+
+    /// Where `key` appears again in the mapping at `parent`, if it does.
+    pub fn duplicate(&self, parent: &str, key: &str) -> Option<(usize, usize)> {
+        let path = join(parent, key);
+        self.dups
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, pos)| *pos)
     }
 
     /// The position of `path` if it is present exactly.
@@ -63,6 +77,7 @@ enum Frame {
 struct Recv {
     stack: Vec<Frame>,
     map: HashMap<String, (usize, usize)>,
+    dups: Vec<(String, (usize, usize))>,
 }
 
 fn join(parent: &str, key: &str) -> String {
@@ -106,7 +121,15 @@ impl MarkedEventReceiver for Recv {
                     if let Some(item) = item.take() {
                         self.map.entry(item).or_insert(pos);
                     }
-                    self.map.entry(join(path, &value)).or_insert(pos);
+                    let key_path = join(path, &value);
+                    match self.map.entry(key_path) {
+                        std::collections::hash_map::Entry::Occupied(e) => {
+                            self.dups.push((e.key().clone(), pos));
+                        }
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            e.insert(pos);
+                        }
+                    }
                     *key = Some(value);
                     return;
                 }
@@ -196,6 +219,13 @@ nodes:
         let p = Positions::scan(SRC);
         assert_eq!(p.of("nodes.a.answers[1].nope"), (9, 9));
         assert_eq!(p.of("nothing.here"), (1, 1));
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_at_their_second_place() {
+        let p = Positions::scan("nodes:\n  a: 1\n  b: 2\n  a: 3\n");
+        assert_eq!(p.duplicate("nodes", "a"), Some((4, 3)));
+        assert_eq!(p.duplicate("nodes", "b"), None);
     }
 
     #[test]

@@ -1,0 +1,502 @@
+//! `flows validate|list|show` and `walk`: flows from the command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::{Value, json};
+
+use aadsts_wizard::catalog::{Catalog, parse_code};
+use aadsts_wizard::command::{Shell, Values};
+use aadsts_wizard::flow::library::{Library, Origin, SourceFile};
+use aadsts_wizard::flow::{Command as FlowCommand, Flow, FlowError, Node, NodeId, WalkError};
+use aadsts_wizard::notes::{self, Ids, Session};
+
+use crate::sources;
+
+#[derive(Debug, Subcommand)]
+pub enum FlowsCommand {
+    /// Check flow files (default: every loaded flow); print each problem as file:line:col.
+    Validate {
+        /// Flow files or folders to check instead of the loaded flows.
+        paths: Vec<PathBuf>,
+    },
+    /// List the codes that have a flow, and the file each flow came from.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a code's whole flow: every question, answer and leaf.
+    Show {
+        code: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ShellArg {
+    Az,
+    Powershell,
+}
+
+impl From<ShellArg> for Shell {
+    fn from(s: ShellArg) -> Shell {
+        match s {
+            ShellArg::Az => Shell::Az,
+            ShellArg::Powershell => Shell::Powershell,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct WalkArgs {
+    /// The code whose flow to walk.
+    pub code: String,
+    /// Choose answer N (1-based) at each question in turn; repeat for each step.
+    #[arg(long = "answer", short = 'a', value_name = "N")]
+    pub answers: Vec<usize>,
+    /// A value for a placeholder, e.g. --var app-id=1111...; repeatable.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Only show commands for this shell.
+    #[arg(long, value_enum)]
+    pub shell: Option<ShellArg>,
+    /// Print JSON.
+    #[arg(long, conflicts_with = "markdown")]
+    pub json: bool,
+    /// Print Markdown incident notes.
+    #[arg(long)]
+    pub markdown: bool,
+}
+
+/// Print flow problems to stderr (user files that failed to load); the rest goes on.
+pub fn report_problems(problems: &[FlowError]) {
+    for p in problems {
+        eprintln!("{p}");
+    }
+    if !problems.is_empty() {
+        eprintln!("warning: the flows above were skipped; the others are loaded");
+    }
+}
+
+pub fn run_flows(cmd: FlowsCommand, cli_paths: &[PathBuf]) -> Result<ExitCode> {
+    let catalog = crate::cli::catalog()?;
+    match cmd {
+        FlowsCommand::Validate { paths } => validate(&catalog, cli_paths, &paths),
+        FlowsCommand::List { json } => {
+            let lib = sources::library(&catalog, cli_paths);
+            report_problems(&lib.problems);
+            list(&catalog, &lib, json)
+        }
+        FlowsCommand::Show { code, json } => {
+            let lib = sources::library(&catalog, cli_paths);
+            report_problems(&lib.problems);
+            let Some(flow) = flow_for(&catalog, &lib, &code) else {
+                return Ok(ExitCode::from(1));
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&flow_json(flow))?);
+            } else {
+                print!("{}", flow_text(flow));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn validate(catalog: &Catalog, cli_paths: &[PathBuf], paths: &[PathBuf]) -> Result<ExitCode> {
+    let (files, mut problems): (Vec<SourceFile>, Vec<FlowError>) = if paths.is_empty() {
+        let mut files = sources::builtin();
+        let mut problems = Vec::new();
+        for p in sources::user_paths(cli_paths) {
+            let (f, e) = sources::read_path(&p, Origin::User);
+            files.extend(f);
+            problems.extend(e);
+        }
+        (files, problems)
+    } else {
+        let mut files = Vec::new();
+        let mut problems = Vec::new();
+        for p in paths {
+            let (f, e) = sources::read_path(p, Origin::User);
+            files.extend(f);
+            problems.extend(e);
+        }
+        (files, problems)
+    };
+    let lib = Library::build(catalog, &files);
+    problems.extend(lib.problems.iter().cloned());
+    for p in &problems {
+        println!("{p}");
+    }
+    let bad_files = {
+        let mut f: Vec<&str> = problems.iter().map(|p| p.file.as_str()).collect();
+        f.sort_unstable();
+        f.dedup();
+        f.len()
+    };
+    if problems.is_empty() {
+        let codes = lib.codes().count();
+        println!("{} flow file(s) OK, covering {codes} code(s)", files.len());
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("{} problem(s) in {bad_files} file(s)", problems.len());
+        Ok(ExitCode::from(1))
+    }
+}
+
+fn list(catalog: &Catalog, lib: &Library, json: bool) -> Result<ExitCode> {
+    if json {
+        let arr: Vec<Value> = lib
+            .codes()
+            .map(|(code, flow, origin)| {
+                json!({
+                    "code": code.to_string(),
+                    "name": catalog.get(code).and_then(|e| e.name.clone()),
+                    "title": flow.title,
+                    "file": flow.file,
+                    "origin": if origin == Origin::BuiltIn { "built-in" } else { "user" },
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&arr)?);
+    } else {
+        for (code, flow, origin) in lib.codes() {
+            let origin = if origin == Origin::BuiltIn {
+                ""
+            } else {
+                "  (user)"
+            };
+            println!("AADSTS{code:<8} {:<50} {}{origin}", flow.title, flow.file);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The flow for a code typed by the user, or an error message printed and `None`.
+fn flow_for<'a>(catalog: &Catalog, lib: &'a Library, text: &str) -> Option<&'a Flow> {
+    let Some(code) = parse_code(text) else {
+        eprintln!("error: '{text}' is not an AADSTS code (expected digits such as 50012)");
+        return None;
+    };
+    let flow = lib.for_code(code);
+    if flow.is_none() {
+        if catalog.get(code).is_some() {
+            eprintln!("error: AADSTS{code} has no flow yet; see: aadsts-wizard lookup {code}");
+        } else {
+            eprintln!("error: unknown code 'AADSTS{code}'; try: aadsts-wizard search {code}");
+        }
+    }
+    flow
+}
+
+fn command_json(c: &FlowCommand, values: &Values) -> Value {
+    json!({
+        "title": c.title,
+        "shell": c.shell.as_str(),
+        "changes_state": c.changes_state,
+        "command": c.render(values),
+    })
+}
+
+fn node_json(flow: &Flow, id: NodeId, values: &Values, shell: Option<Shell>) -> Value {
+    let keep = |c: &&FlowCommand| shell.is_none_or(|s| c.shell == s);
+    match flow.node(id) {
+        Node::Question(q) => json!({
+            "kind": "question",
+            "id": flow.key(id),
+            "text": q.text,
+            "help": q.help,
+            "answers": q.answers.iter().map(|a| a.label.clone()).collect::<Vec<_>>(),
+            "checks": q.checks.iter().filter(keep).map(|c| command_json(c, values)).collect::<Vec<_>>(),
+        }),
+        Node::Leaf(l) => json!({
+            "kind": "leaf",
+            "id": flow.key(id),
+            "cause": l.cause,
+            "explanation": l.explanation,
+            "fix": l.fix,
+            "commands": l.commands.iter().filter(keep).map(|c| command_json(c, values)).collect::<Vec<_>>(),
+            "related": l.related.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "links": l.links,
+        }),
+    }
+}
+
+fn flow_json(flow: &Flow) -> Value {
+    let values = Values::new();
+    json!({
+        "codes": flow.codes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "title": flow.title,
+        "file": flow.file,
+        "start": flow.key(flow.start),
+        "entry": flow.entries.iter().map(|(c, id)| (c.to_string(), Value::from(flow.key(*id)))).collect::<serde_json::Map<_, _>>(),
+        "placeholders": flow.placeholders.iter().map(|p| json!({"name": p.name, "prompt": p.prompt, "example": p.example, "kind": p.kind.as_str()})).collect::<Vec<_>>(),
+        "nodes": flow.nodes().map(|(id, n)| {
+            let mut v = node_json(flow, id, &values, None);
+            if let (Node::Question(q), Some(obj)) = (n, v.as_object_mut()) {
+                obj.insert("next".into(), q.answers.iter().map(|a| Value::from(flow.key(a.next))).collect());
+            }
+            v
+        }).collect::<Vec<_>>(),
+    })
+}
+
+fn flow_text(flow: &Flow) -> String {
+    let mut s = format!(
+        "{}  ({})\ncodes: {}\n",
+        flow.title,
+        flow.file,
+        flow.codes
+            .iter()
+            .map(|c| format!("AADSTS{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for (id, node) in flow.nodes() {
+        match node {
+            Node::Question(q) => {
+                s.push_str(&format!("\n[{}] {}\n", flow.key(id), q.text));
+                for (i, a) in q.answers.iter().enumerate() {
+                    s.push_str(&format!(
+                        "    {}. {} -> {}\n",
+                        i + 1,
+                        a.label,
+                        flow.key(a.next)
+                    ));
+                }
+            }
+            Node::Leaf(l) => s.push_str(&format!("\n[{}] cause: {}\n", flow.key(id), l.cause)),
+        }
+    }
+    s
+}
+
+/// Parse and check `--var NAME=VALUE` against the flow's placeholders.
+fn parse_vars(flow: &Flow, vars: &[String]) -> Result<Values, String> {
+    let mut values = Values::new();
+    let names = || {
+        flow.placeholders
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for v in vars {
+        let Some((name, value)) = v.split_once('=') else {
+            return Err(format!(
+                "--var '{v}' should be NAME=VALUE, e.g. app-id=11111111-2222-3333-4444-555555555555"
+            ));
+        };
+        let Some(ph) = flow.placeholder(name) else {
+            return Err(format!(
+                "this flow has no value '{name}'; it takes: {}",
+                names()
+            ));
+        };
+        if let Err(expected) = ph.kind.check(value) {
+            return Err(format!("--var {name}: '{value}' is not {expected}"));
+        }
+        values.insert(name.to_string(), value.to_string());
+    }
+    Ok(values)
+}
+
+pub fn walk(args: WalkArgs, cli_paths: &[PathBuf]) -> Result<ExitCode> {
+    let catalog = crate::cli::catalog()?;
+    let lib = sources::library(&catalog, cli_paths);
+    report_problems(&lib.problems);
+    let Some(flow) = flow_for(&catalog, &lib, &args.code) else {
+        return Ok(ExitCode::from(1));
+    };
+    let code = parse_code(&args.code).unwrap_or(flow.codes[0]);
+    let values = match parse_vars(flow, &args.vars) {
+        Ok(v) => v,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let start = flow.start_for(code);
+    let (steps, node) = match flow.follow(start, &args.answers) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            if matches!(e, WalkError::OutOfRange { .. } | WalkError::PastLeaf { .. }) {
+                print_valid_answers(flow, start, &args.answers);
+            }
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let shell = args.shell.map(Shell::from);
+    if args.json {
+        let path: Vec<Value> = steps
+            .iter()
+            .map(|s| {
+                let (q, a) = flow.describe(s);
+                json!({"question": q, "answer": a})
+            })
+            .collect();
+        let out = json!({
+            "code": code.to_string(),
+            "flow": flow.file,
+            "title": flow.title,
+            "path": path,
+            "node": node_json(flow, node, &values, shell),
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else if args.markdown {
+        let ids = Ids::default();
+        let time = crate::cli::utc_now();
+        print!(
+            "{}",
+            notes::markdown(&Session {
+                code,
+                entry: catalog.get(code),
+                flow,
+                steps: &steps,
+                node,
+                values: &values,
+                ids: &ids,
+                time: &time,
+                shell
+            })
+        );
+    } else {
+        print!(
+            "{}",
+            walk_text(flow, code, &steps, node, &values, shell, &args.answers)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// After a bad answer index: the answers that were valid at that question.
+fn print_valid_answers(flow: &Flow, start: NodeId, answers: &[usize]) {
+    let mut at = start;
+    for &a in answers {
+        match flow.node(at) {
+            Node::Question(q) => match a.checked_sub(1).and_then(|i| q.answers.get(i)) {
+                Some(ans) => at = ans.next,
+                None => {
+                    eprintln!("valid answers at '{}':", q.text);
+                    for (i, ans) in q.answers.iter().enumerate() {
+                        eprintln!("  {}. {}", i + 1, ans.label);
+                    }
+                    return;
+                }
+            },
+            Node::Leaf(_) => {
+                eprintln!("the flow had already reached a leaf; drop the extra --answer");
+                return;
+            }
+        }
+    }
+}
+
+fn commands_text(cmds: &[FlowCommand], values: &Values, shell: Option<Shell>) -> String {
+    let mut s = String::new();
+    for sh in Shell::ALL
+        .into_iter()
+        .filter(|sh| shell.is_none_or(|w| w == *sh))
+    {
+        let list: Vec<&FlowCommand> = cmds.iter().filter(|c| c.shell == sh).collect();
+        if list.is_empty() {
+            continue;
+        }
+        s.push_str(&format!("\n  {}:\n", sh.title()));
+        for c in list {
+            let mark = if c.changes_state {
+                "  [CHANGES STATE]"
+            } else {
+                ""
+            };
+            s.push_str(&format!(
+                "    # {}{mark}\n    {}\n",
+                c.title,
+                c.render(values)
+            ));
+        }
+    }
+    s
+}
+
+fn walk_text(
+    flow: &Flow,
+    code: u32,
+    steps: &[aadsts_wizard::flow::Step],
+    node: NodeId,
+    values: &Values,
+    shell: Option<Shell>,
+    answers: &[usize],
+) -> String {
+    let mut s = format!("AADSTS{code}: {}\n", flow.title);
+    for step in steps {
+        let (q, a) = flow.describe(step);
+        s.push_str(&format!("  {q}\n    -> {a}\n"));
+    }
+    let wrap = |t: &str, indent: usize| crate::cli::wrap(t, 76 - indent, indent);
+    match flow.node(node) {
+        Node::Question(q) => {
+            s.push_str(&format!("\n{}\n", q.text));
+            if let Some(h) = &q.help {
+                s.push_str(&format!("  {}\n", wrap(h, 2)));
+            }
+            if !q.checks.is_empty() {
+                s.push_str("\nCheck with:");
+                s.push_str(&commands_text(&q.checks, values, shell));
+            }
+            s.push('\n');
+            for (i, a) in q.answers.iter().enumerate() {
+                s.push_str(&format!("  {}. {}\n", i + 1, a.label));
+            }
+            let prefix: String = answers.iter().map(|a| format!(" --answer {a}")).collect();
+            s.push_str(&format!(
+                "\nNext: aadsts-wizard walk {code}{prefix} --answer N\n"
+            ));
+        }
+        Node::Leaf(l) => {
+            s.push_str(&format!(
+                "\nCause: {}\n\n  {}\n\nFix:\n",
+                l.cause,
+                wrap(&l.explanation, 2)
+            ));
+            for (i, f) in l.fix.iter().enumerate() {
+                s.push_str(&format!("  {}. {}\n", i + 1, wrap(f, 5)));
+            }
+            s.push_str("\nCommands:");
+            s.push_str(&commands_text(&l.commands, values, shell));
+            let missing: Vec<&str> = flow
+                .placeholders
+                .iter()
+                .filter(|p| {
+                    !values.contains_key(&p.name)
+                        && l.commands
+                            .iter()
+                            .any(|c| c.template.placeholders().contains(&p.name.as_str()))
+                })
+                .map(|p| p.name.as_str())
+                .collect();
+            if !missing.is_empty() {
+                let hint: Vec<String> = missing.iter().map(|m| format!("--var {m}=...")).collect();
+                s.push_str(&format!("\nFill in the values with: {}\n", hint.join(" ")));
+            }
+            if !l.related.is_empty() {
+                s.push_str(&format!(
+                    "\nRelated: {}\n",
+                    l.related
+                        .iter()
+                        .map(|c| format!("AADSTS{c}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            for link in &l.links {
+                s.push_str(&format!("Docs: {link}\n"));
+            }
+        }
+    }
+    s
+}

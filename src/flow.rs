@@ -1,0 +1,304 @@
+//! Diagnosis flows: decision trees of questions ending in leaves with a cause, a fix and
+//! commands. `raw` mirrors the YAML, `load` builds and checks the model below once; after that
+//! code follows `NodeId`s and `flow.node(id)` cannot fail.
+
+pub mod library;
+pub mod load;
+pub mod raw;
+mod validate;
+
+use serde::{Deserialize, Serialize};
+
+use crate::command::{CommandTemplate, Shell, Values};
+
+pub use load::{FlowError, load};
+
+/// Index of a node in its flow; only the loader creates one, so it is always in range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(u32);
+
+impl NodeId {
+    fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// What kind of value a placeholder takes; decides how typed values are checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Guid,
+    Upn,
+    Domain,
+    Text,
+    /// Never stored, never written to notes.
+    Secret,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Guid => "guid",
+            Kind::Upn => "upn",
+            Kind::Domain => "domain",
+            Kind::Text => "text",
+            Kind::Secret => "secret",
+        }
+    }
+
+    /// Check a value typed by the user; the error says what is expected.
+    pub fn check(self, value: &str) -> Result<(), String> {
+        let ok = match self {
+            Kind::Guid => is_guid(value),
+            Kind::Upn => value.split_once('@').is_some_and(|(user, domain)| {
+                !user.is_empty() && !user.contains(char::is_whitespace) && is_domain(domain)
+            }),
+            Kind::Domain => is_domain(value),
+            Kind::Text => !value.contains(['\n', '\r']),
+            Kind::Secret => true,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(match self {
+                Kind::Guid => "a GUID such as 11111111-2222-3333-4444-555555555555".to_string(),
+                Kind::Upn => "a user principal name such as user@contoso.com".to_string(),
+                Kind::Domain => "a domain name such as contoso.onmicrosoft.com".to_string(),
+                Kind::Text | Kind::Secret => "a single line of text".to_string(),
+            })
+        }
+    }
+}
+
+/// `8-4-4-4-12` hexadecimal digits.
+pub fn is_guid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Dotted labels of letters, digits and hyphens, with at least one dot.
+pub fn is_domain(s: &str) -> bool {
+    s.len() <= 253
+        && s.contains('.')
+        && s.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+}
+
+/// A value a flow's commands need.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Placeholder {
+    pub name: String,
+    pub prompt: String,
+    pub example: String,
+    pub kind: Kind,
+}
+
+/// A command shown to the user.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Command {
+    pub title: String,
+    pub shell: Shell,
+    pub template: CommandTemplate,
+    pub changes_state: bool,
+}
+
+impl Command {
+    pub fn render(&self, values: &Values) -> String {
+        self.template.render(self.shell, values)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Answer {
+    pub label: String,
+    pub next: NodeId,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Question {
+    pub text: String,
+    pub help: Option<String>,
+    pub checks: Vec<Command>,
+    pub answers: Vec<Answer>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Leaf {
+    pub cause: String,
+    pub explanation: String,
+    pub fix: Vec<String>,
+    pub commands: Vec<Command>,
+    pub related: Vec<u32>,
+    pub links: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Node {
+    Question(Question),
+    Leaf(Leaf),
+}
+
+/// A loaded, checked flow.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flow {
+    /// The file it came from (`flows/50012.yaml`, or a user's path).
+    pub file: String,
+    pub codes: Vec<u32>,
+    pub title: String,
+    pub start: NodeId,
+    pub entries: Vec<(u32, NodeId)>,
+    pub placeholders: Vec<Placeholder>,
+    nodes: Vec<Node>,
+    keys: Vec<String>,
+}
+
+/// One answered question on the way through a flow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub node: NodeId,
+    pub answer: usize,
+}
+
+/// Why answers could not be followed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WalkError {
+    #[error("answer {given} is out of range at '{question}': choose 1 to {count}")]
+    OutOfRange {
+        given: usize,
+        count: usize,
+        question: String,
+    },
+    #[error("answer {given} was given after the flow reached a leaf")]
+    PastLeaf { given: usize },
+}
+
+impl Flow {
+    /// The node `id` points to; cannot fail because only the loader makes ids.
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.index()]
+    }
+
+    /// The id the file gave the node (for messages and breadcrumbs).
+    pub fn key(&self, id: NodeId) -> &str {
+        &self.keys[id.index()]
+    }
+
+    /// Every node with its id, in file order.
+    pub fn nodes(&self) -> impl Iterator<Item = (NodeId, &Node)> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (NodeId(i as u32), n))
+    }
+
+    /// Where to start for `code`: its entry node if the flow has one, else the start node.
+    pub fn start_for(&self, code: u32) -> NodeId {
+        self.entries
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map_or(self.start, |(_, id)| *id)
+    }
+
+    pub fn placeholder(&self, name: &str) -> Option<&Placeholder> {
+        self.placeholders.iter().find(|p| p.name == name)
+    }
+
+    /// Follow 1-based answers from `from`; returns the steps taken and the node reached.
+    pub fn follow(
+        &self,
+        from: NodeId,
+        answers: &[usize],
+    ) -> Result<(Vec<Step>, NodeId), WalkError> {
+        let mut at = from;
+        let mut steps = Vec::new();
+        for &given in answers {
+            match self.node(at) {
+                Node::Question(q) => {
+                    let Some(answer) = given.checked_sub(1).and_then(|i| q.answers.get(i)) else {
+                        return Err(WalkError::OutOfRange {
+                            given,
+                            count: q.answers.len(),
+                            question: q.text.clone(),
+                        });
+                    };
+                    steps.push(Step {
+                        node: at,
+                        answer: given - 1,
+                    });
+                    at = answer.next;
+                }
+                Node::Leaf(_) => return Err(WalkError::PastLeaf { given }),
+            }
+        }
+        Ok((steps, at))
+    }
+
+    /// The question text and chosen answer label of a step.
+    pub fn describe(&self, step: &Step) -> (&str, &str) {
+        match self.node(step.node) {
+            Node::Question(q) => (
+                q.text.as_str(),
+                q.answers.get(step.answer).map_or("", |a| a.label.as_str()),
+            ),
+            Node::Leaf(l) => (l.cause.as_str(), ""),
+        }
+    }
+
+    /// Paths from the start (or an entry) to every leaf, as 1-based answers; for tests and docs.
+    pub fn leaf_paths(&self, from: NodeId) -> Vec<(Vec<usize>, NodeId)> {
+        let mut out = Vec::new();
+        let mut stack = vec![(from, Vec::new())];
+        while let Some((id, path)) = stack.pop() {
+            match self.node(id) {
+                Node::Leaf(_) => out.push((path, id)),
+                Node::Question(q) => {
+                    for (i, a) in q.answers.iter().enumerate().rev() {
+                        // The validator rejects cycles, but stay finite on any input.
+                        if path.len() < self.nodes.len() {
+                            let mut p = path.clone();
+                            p.push(i + 1);
+                            stack.push((a.next, p));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_check_values() {
+        for (kind, value, ok) in [
+            (Kind::Guid, "11111111-2222-3333-4444-555555555555", true),
+            (Kind::Guid, "11111111-2222-3333-4444-55555555555", false),
+            (Kind::Guid, "hello", false),
+            (Kind::Guid, "1111111g-2222-3333-4444-555555555555", false),
+            (Kind::Upn, "user@contoso.com", true),
+            (Kind::Upn, "o'brien@contoso.onmicrosoft.com", true),
+            (Kind::Upn, "user", false),
+            (Kind::Upn, "@contoso.com", false),
+            (Kind::Domain, "contoso.onmicrosoft.com", true),
+            (Kind::Domain, "contoso", false),
+            (Kind::Domain, "-bad.com", false),
+            (Kind::Text, "anything at all", true),
+            (Kind::Text, "two\nlines", false),
+            (Kind::Secret, "p@ss w0rd'\"", true),
+        ] {
+            assert_eq!(kind.check(value).is_ok(), ok, "{kind:?} {value:?}");
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Finding flow files: the embedded ones, then the user's folders (config dir, the
+//! `AADSTS_WIZARD_FLOWS` path list, `--flows`), read safely: size-limited, UTF-8 checked, no
+//! recursion so symlink loops cannot trap us.
+
+use std::path::{Path, PathBuf};
+
+use aadsts_wizard::catalog::Catalog;
+use aadsts_wizard::embedded;
+use aadsts_wizard::flow::FlowError;
+use aadsts_wizard::flow::library::{Library, Origin, SourceFile};
+use aadsts_wizard::flow::load::MAX_FLOW_BYTES;
+
+/// The user's flow folders, least specific first (later ones override earlier ones).
+pub fn user_paths(cli: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let config = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
+    if let Some(dir) = config {
+        let dir = dir.join("aadsts-wizard").join("flows");
+        if dir.is_dir() {
+            out.push(dir);
+        }
+    }
+    if let Some(list) = std::env::var_os("AADSTS_WIZARD_FLOWS") {
+        out.extend(std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()));
+    }
+    out.extend(cli.iter().cloned());
+    out
+}
+
+fn read_problem(path: &Path, message: String) -> FlowError {
+    FlowError {
+        file: path.display().to_string(),
+        line: 1,
+        column: 1,
+        message,
+    }
+}
+
+/// Read one file, or every `*.yaml`/`*.yml` file directly in a folder (sorted).
+pub fn read_path(path: &Path, origin: Origin) -> (Vec<SourceFile>, Vec<FlowError>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            problems.push(read_problem(path, format!("cannot read: {e}")));
+            return (files, problems);
+        }
+    };
+    let candidates: Vec<PathBuf> = if meta.is_dir() {
+        match std::fs::read_dir(path) {
+            Ok(rd) => {
+                let mut v: Vec<PathBuf> = rd
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| {
+                        matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+                    })
+                    .collect();
+                v.sort();
+                v
+            }
+            Err(e) => {
+                problems.push(read_problem(path, format!("cannot list folder: {e}")));
+                Vec::new()
+            }
+        }
+    } else {
+        vec![path.to_path_buf()]
+    };
+    for file in candidates {
+        match read_file(&file) {
+            Ok(text) => files.push(SourceFile {
+                path: file.display().to_string(),
+                text,
+                origin,
+            }),
+            Err(msg) => problems.push(read_problem(&file, msg)),
+        }
+    }
+    (files, problems)
+}
+
+fn read_file(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if !meta.is_file() {
+        return Err("not a regular file".to_string());
+    }
+    if meta.len() > MAX_FLOW_BYTES as u64 {
+        return Err(format!(
+            "file is too large ({} bytes; the limit is {MAX_FLOW_BYTES})",
+            meta.len()
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FLOW_BYTES as u64 + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("cannot read: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        format!("not valid UTF-8 (at byte {at})")
+    })
+}
+
+/// The embedded flows as source files.
+pub fn builtin() -> Vec<SourceFile> {
+    embedded::FLOWS
+        .iter()
+        .map(|(path, text)| SourceFile {
+            path: (*path).to_string(),
+            text: (*text).to_string(),
+            origin: Origin::BuiltIn,
+        })
+        .collect()
+}
+
+/// Built-in flows plus the user's, with every problem found on the way.
+pub fn library(catalog: &Catalog, cli_paths: &[PathBuf]) -> Library {
+    let mut files = builtin();
+    let mut read_problems = Vec::new();
+    for path in user_paths(cli_paths) {
+        let (f, p) = read_path(&path, Origin::User);
+        files.extend(f);
+        read_problems.extend(p);
+    }
+    let mut lib = Library::build(catalog, &files);
+    read_problems.extend(std::mem::take(&mut lib.problems));
+    lib.problems = read_problems;
+    lib
+}
