@@ -26,6 +26,22 @@ pub struct Args {
     #[arg(value_name = "CODE")]
     pub code: Option<String>,
 
+    /// A value for the wizard's commands, e.g. --var app-id=1111...; repeatable.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+
+    /// Quit when a command is chosen (Enter or c) and print it to stdout.
+    #[arg(long)]
+    pub print: bool,
+
+    /// Start from the error text on the clipboard: find its code and open it.
+    #[arg(long)]
+    pub paste: bool,
+
+    /// How to copy: auto (system clipboard, or OSC 52 over SSH), system, osc52, none.
+    #[arg(long, value_name = "MODE", default_value = "auto", value_parser = ["auto", "system", "osc52", "none"])]
+    pub copy: String,
+
     /// Also load flows from this folder or file (repeatable); overrides built-in flows.
     #[arg(long = "flows", value_name = "DIR", global = true)]
     pub flows: Vec<PathBuf>,
@@ -88,19 +104,75 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         Some(Command::Flows(cmd)) => flows::run_flows(cmd, &args.flows),
         Some(Command::Walk(w)) => flows::walk(w, &args.flows),
-        None => {
-            if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        None => wizard(args),
+    }
+}
+
+/// Open the interactive wizard.
+fn wizard(args: Args) -> Result<ExitCode> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        eprintln!(
+            "aadsts-wizard: the interactive wizard needs a terminal; try: aadsts-wizard lookup 50012"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let catalog = catalog()?;
+    let library = crate::sources::library(&catalog, &args.flows);
+    let toast = library.problems.first().map(|p| {
+        format!(
+            "{} flow problem(s), those files skipped; first: {p}",
+            library.problems.len()
+        )
+    });
+    let mut opts = crate::tui::Options {
+        print: args.print,
+        toast,
+        copy_mode: args.copy.clone(),
+        ..Default::default()
+    };
+    if let Some(text) = &args.code {
+        match aadsts_wizard::catalog::parse_code(text) {
+            Some(code) if catalog.get(code).is_some() => opts.code = Some(code),
+            Some(_) => opts.query = Some(text.clone()),
+            None => {
+                eprintln!("error: '{text}' is not an AADSTS code (expected digits such as 50012)");
                 eprintln!(
-                    "aadsts-wizard: the interactive wizard needs a terminal; try: aadsts-wizard lookup 50012"
+                    "usage: aadsts-wizard [CODE] [--var NAME=VALUE]... | aadsts-wizard --help"
                 );
                 return Ok(ExitCode::from(2));
             }
-            eprintln!(
-                "aadsts-wizard: the interactive wizard is not built yet; try: aadsts-wizard lookup 50012"
-            );
-            Ok(ExitCode::from(2))
         }
     }
+    for v in &args.vars {
+        let Some((name, value)) = v.split_once('=') else {
+            eprintln!(
+                "error: --var '{v}' should be NAME=VALUE, e.g. app-id=11111111-2222-3333-4444-555555555555"
+            );
+            return Ok(ExitCode::from(2));
+        };
+        opts.values.insert(name.to_string(), value.to_string());
+    }
+    if args.paste {
+        match arboard::Clipboard::new().and_then(|mut c| c.get_text()) {
+            Ok(text) => opts.paste = Some(text),
+            Err(e) => {
+                eprintln!(
+                    "error: cannot read the clipboard ({e}); pipe the text instead: aadsts-wizard explain --open < error.txt"
+                );
+                return Ok(ExitCode::from(1));
+            }
+        }
+    }
+    let data = crate::tui::app::Data {
+        catalog,
+        library,
+        searcher: aadsts_wizard::search::Searcher::new(),
+    };
+    let chosen = crate::tui::run(&data, opts)?;
+    if let Some(cmd) = chosen {
+        println!("{cmd}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn entry_json(e: &Entry, has_flow: bool) -> serde_json::Value {

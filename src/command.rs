@@ -226,6 +226,36 @@ fn quote(value: &str, ctx: Context, shell: Shell) -> String {
     }
 }
 
+/// OData query options that a shell would expand as a variable inside double quotes
+/// (`"...?$filter=..."` loses `$filter` in bash and PowerShell alike).
+const ODATA_OPTIONS: [&str; 9] = [
+    "filter", "select", "top", "expand", "orderby", "count", "search", "skip", "format",
+];
+
+/// `$filter`-style OData options that sit unescaped inside double quotes, where `shell` would
+/// replace them with an (empty) variable.
+pub fn expanded_odata_options(text: &str, shell: Shell) -> Vec<String> {
+    let mut found = Vec::new();
+    for (i, _) in text.match_indices('$') {
+        let name: String = text[i + 1..]
+            .chars()
+            .take_while(char::is_ascii_alphabetic)
+            .collect();
+        if !ODATA_OPTIONS.contains(&name.as_str()) {
+            continue;
+        }
+        let escape = match shell {
+            Shell::Az => '\\',
+            Shell::Powershell => '`',
+        };
+        let escaped = text[..i].ends_with(escape);
+        if !escaped && matches!(context_at(text, i, shell), Context::Double { .. }) {
+            found.push(format!("${name}"));
+        }
+    }
+    found
+}
+
 impl CommandTemplate {
     pub fn new(text: impl Into<String>) -> CommandTemplate {
         CommandTemplate { text: text.into() }
@@ -386,6 +416,28 @@ mod tests {
             t.render(Shell::Powershell, &vals("upn", "o'b$(x)\"`@c.com")),
             "Get-MgUser -Filter \"userPrincipalName eq 'o''b`$(x)`\"``@c.com'\""
         );
+    }
+
+    #[test]
+    fn odata_options_in_double_quotes_are_found() {
+        assert_eq!(
+            expanded_odata_options("az rest --url \"u?$filter=x\"", Shell::Az),
+            vec!["$filter"]
+        );
+        assert!(expanded_odata_options("az rest --url \"u?\\$filter=x\"", Shell::Az).is_empty());
+        assert!(expanded_odata_options("az rest --url 'u?$filter=x'", Shell::Az).is_empty());
+        assert_eq!(
+            expanded_odata_options("Invoke-MgGraphRequest -Uri \"u?$top=1\"", Shell::Powershell),
+            vec!["$top"]
+        );
+        assert!(
+            expanded_odata_options(
+                "Invoke-MgGraphRequest -Uri \"u?`$top=1\"",
+                Shell::Powershell
+            )
+            .is_empty()
+        );
+        assert!(expanded_odata_options("$sp = Get-MgUser; $sp.Id", Shell::Powershell).is_empty());
     }
 
     #[test]

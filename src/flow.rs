@@ -153,6 +153,8 @@ pub struct Flow {
     /// The file it came from (`flows/50012.yaml`, or a user's path).
     pub file: String,
     pub codes: Vec<u32>,
+    /// Serves every code that has no flow of its own.
+    pub fallback: bool,
     pub title: String,
     pub start: NodeId,
     pub entries: Vec<(u32, NodeId)>,

@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod command;
 pub mod embedded;
+pub mod explain;
 pub mod flow;
 pub mod locate;
 pub mod notes;

@@ -98,3 +98,108 @@ fn secret_family_is_linked() {
     assert!(rel(7000215).contains(&7000222) && rel(7000215).contains(&50012));
     assert!(rel(7000222).contains(&50012));
 }
+
+mod flows {
+    use super::catalog;
+    use aadsts_wizard::embedded;
+    use aadsts_wizard::flow::library::{Library, Origin, SourceFile};
+    use aadsts_wizard::flow::{Node, load};
+
+    fn files() -> Vec<SourceFile> {
+        embedded::FLOWS
+            .iter()
+            .map(|(p, t)| SourceFile {
+                path: (*p).to_string(),
+                text: (*t).to_string(),
+                origin: Origin::BuiltIn,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn embedded_list_matches_the_folder() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/flows");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .expect("flows folder")
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".yaml"))
+            .map(|n| format!("flows/{n}"))
+            .collect();
+        on_disk.sort();
+        let embedded: Vec<String> = embedded::FLOWS
+            .iter()
+            .map(|(p, _)| (*p).to_string())
+            .collect();
+        assert_eq!(embedded, on_disk);
+    }
+
+    #[test]
+    fn every_shipped_flow_validates() {
+        let cat = catalog();
+        let mut problems = Vec::new();
+        for f in files() {
+            if let Err(errs) = load(&f.path, &f.text, &cat) {
+                problems.extend(errs.iter().map(ToString::to_string));
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn each_code_has_one_flow_and_every_leaf_is_reachable() {
+        let cat = catalog();
+        let files = files();
+        let mut owner = std::collections::BTreeMap::new();
+        for f in &files {
+            let flow = load(&f.path, &f.text, &cat).expect("validated above");
+            for c in &flow.codes {
+                if let Some(other) = owner.insert(*c, f.path.clone()) {
+                    panic!("AADSTS{c} is claimed by both {other} and {}", f.path);
+                }
+            }
+            let leaves = flow
+                .nodes()
+                .filter(|(_, n)| matches!(n, Node::Leaf(_)))
+                .count();
+            let mut reached: Vec<_> = flow
+                .leaf_paths(flow.start)
+                .into_iter()
+                .map(|(_, id)| id)
+                .collect();
+            for (_, entry) in &flow.entries {
+                reached.extend(flow.leaf_paths(*entry).into_iter().map(|(_, id)| id));
+            }
+            reached.sort();
+            reached.dedup();
+            assert_eq!(
+                reached.len(),
+                leaves,
+                "{}: some leaves cannot be walked to",
+                f.path
+            );
+            for (answers, leaf) in flow.leaf_paths(flow.start) {
+                let (_, at) = flow
+                    .follow(flow.start, &answers)
+                    .expect("leaf paths are valid answers");
+                assert_eq!(at, leaf);
+            }
+        }
+        let lib = Library::build(&cat, &files);
+        assert!(lib.problems.is_empty());
+        for (code, _, _) in lib.codes() {
+            assert!(cat.get(code).is_some());
+        }
+    }
+
+    #[test]
+    fn seed_codes_have_flows() {
+        let cat = catalog();
+        let lib = Library::build(&cat, &files());
+        let missing: Vec<u32> = [50012, 7000215, 7000222, 70012, 120011]
+            .into_iter()
+            .filter(|c| !lib.has_flow(*c))
+            .collect();
+        assert!(missing.is_empty(), "no flow for {missing:?}");
+    }
+}

@@ -26,6 +26,7 @@ pub struct SourceFile {
 pub struct Library {
     flows: Vec<(Flow, Origin)>,
     by_code: BTreeMap<u32, usize>,
+    fallback: Option<usize>,
     pub problems: Vec<FlowError>,
 }
 
@@ -40,6 +41,9 @@ impl Library {
                     let idx = lib.flows.len();
                     for code in &flow.codes {
                         lib.by_code.insert(*code, idx);
+                    }
+                    if flow.fallback {
+                        lib.fallback = Some(idx);
                     }
                     lib.flows.push((flow, f.origin));
                 }
@@ -59,6 +63,16 @@ impl Library {
         self.by_code
             .iter()
             .map(|(c, &i)| (*c, &self.flows[i].0, self.flows[i].1))
+    }
+
+    /// The general triage flow for codes without a flow of their own.
+    pub fn fallback(&self) -> Option<&Flow> {
+        self.fallback.map(|i| &self.flows[i].0)
+    }
+
+    /// The flow for `code`, or the fallback flow.
+    pub fn for_code_or_fallback(&self, code: u32) -> Option<&Flow> {
+        self.for_code(code).or_else(|| self.fallback())
     }
 
     pub fn has_flow(&self, code: u32) -> bool {

@@ -108,8 +108,11 @@ fn is_node_key(key: &str) -> bool {
 
 fn build(file: &str, raw: RawFlow, catalog: &Catalog, p: &mut Problems) -> Option<Flow> {
     nonempty(p, "title", "the title", &raw.title);
-    if raw.codes.is_empty() {
-        p.at("codes", "the flow names no codes");
+    if raw.codes.is_empty() && !raw.fallback {
+        p.at(
+            "codes",
+            "the flow names no codes (only a 'fallback: true' flow may leave them out)",
+        );
     }
     for (i, code) in raw.codes.iter().enumerate() {
         if catalog.get(*code).is_none() {
@@ -210,6 +213,7 @@ fn build(file: &str, raw: RawFlow, catalog: &Catalog, p: &mut Problems) -> Optio
     Some(Flow {
         file: file.to_string(),
         codes: raw.codes,
+        fallback: raw.fallback,
         title: raw.title,
         start,
         entries,

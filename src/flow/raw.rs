@@ -10,7 +10,11 @@ use crate::flow::Kind;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawFlow {
+    #[serde(default)]
     pub codes: Vec<u32>,
+    /// A general flow for every code that has none of its own.
+    #[serde(default)]
+    pub fallback: bool,
     pub title: String,
     pub start: String,
     #[serde(default, deserialize_with = "pairs")]

@@ -292,6 +292,19 @@ fn command(path: &str, c: &Command, p: &mut Problems) {
             }
         }
     }
+    for opt in crate::command::expanded_odata_options(text, c.shell) {
+        let fix = match c.shell {
+            Shell::Az => format!("write '\\{opt}' or use single quotes"),
+            Shell::Powershell => format!("write '`{opt}' or use single quotes"),
+        };
+        p.at(
+            &cmd_path,
+            format!(
+                "{} would expand '{opt}' inside double quotes as a variable; {fix}",
+                c.shell
+            ),
+        );
+    }
     if !c.changes_state && looks_changing(c.shell, text) {
         p.at(
             &cmd_path,

@@ -1,0 +1,198 @@
+//! TUI state: which screen is up, what each screen remembers, and the session's values.
+//! Only `update` changes it; `view` only reads it.
+
+use aadsts_wizard::catalog::{Catalog, Entry};
+use aadsts_wizard::command::{Shell, Values};
+use aadsts_wizard::flow::library::Library;
+use aadsts_wizard::flow::{Command, Flow, Kind, Node, NodeId, Step};
+use aadsts_wizard::notes::Ids;
+use aadsts_wizard::search::{Hit, Searcher};
+
+/// Everything loaded once at start.
+pub struct Data {
+    pub catalog: Catalog,
+    pub library: Library,
+    pub searcher: Searcher,
+}
+
+/// How many results the search screen keeps.
+pub const SEARCH_LIMIT: usize = 200;
+
+pub struct SearchState {
+    pub query: String,
+    pub hits: Vec<Hit>,
+    pub selected: usize,
+}
+
+impl SearchState {
+    pub fn new(data: &Data, query: &str) -> SearchState {
+        let hits = data.searcher.search(&data.catalog, query, SEARCH_LIMIT);
+        SearchState {
+            query: query.to_string(),
+            hits,
+            selected: 0,
+        }
+    }
+}
+
+/// A flow being walked (or a code without a flow, walked through the general triage).
+pub struct FlowState<'d> {
+    pub code: u32,
+    pub flow: &'d Flow,
+    /// False when `flow` is the general triage because the code has no flow of its own.
+    pub own_flow: bool,
+    pub start: NodeId,
+    pub steps: Vec<Step>,
+    pub at: NodeId,
+    /// Selected row: answers first, then the commands of the current shell.
+    pub selected: usize,
+    /// Lines scrolled in the text panel.
+    pub scroll: u16,
+}
+
+impl<'d> FlowState<'d> {
+    pub fn node(&self) -> &'d Node {
+        self.flow.node(self.at)
+    }
+
+    /// The number of answers at a question (0 on a leaf).
+    pub fn answer_count(&self) -> usize {
+        match self.node() {
+            Node::Question(q) => q.answers.len(),
+            Node::Leaf(_) => 0,
+        }
+    }
+
+    /// The commands shown for `shell`: a question's checks or a leaf's commands.
+    pub fn commands(&self, shell: Shell) -> Vec<&'d Command> {
+        let all = match self.node() {
+            Node::Question(q) => &q.checks,
+            Node::Leaf(l) => &l.commands,
+        };
+        all.iter().filter(|c| c.shell == shell).collect()
+    }
+
+    pub fn row_count(&self, shell: Shell) -> usize {
+        self.answer_count() + self.commands(shell).len()
+    }
+
+    /// The selected command, if a command row is selected.
+    pub fn selected_command(&self, shell: Shell) -> Option<&'d Command> {
+        self.selected
+            .checked_sub(self.answer_count())
+            .and_then(|i| self.commands(shell).get(i).copied())
+    }
+}
+
+/// One editable value in the values form.
+pub struct Field {
+    pub name: String,
+    pub prompt: String,
+    pub example: String,
+    pub kind: Kind,
+    pub input: String,
+}
+
+impl Field {
+    /// `Err(expected)` when the input is not empty and not valid for its kind.
+    pub fn check(&self) -> Result<(), String> {
+        if self.input.is_empty() {
+            Ok(())
+        } else {
+            self.kind.check(&self.input)
+        }
+    }
+}
+
+pub struct ValuesForm {
+    pub fields: Vec<Field>,
+    pub selected: usize,
+}
+
+/// Something drawn over the current screen that takes the keys.
+pub enum Overlay {
+    Help,
+    Values(ValuesForm),
+    /// The paste box: text typed or pasted, to run through `explain`.
+    Paste(String),
+}
+
+pub enum Screen<'d> {
+    Search,
+    Flow(FlowState<'d>),
+}
+
+pub struct App<'d> {
+    pub data: &'d Data,
+    pub search: SearchState,
+    pub screen: Screen<'d>,
+    pub overlay: Option<Overlay>,
+    /// Values typed this session, by placeholder name.
+    pub values: Values,
+    /// Identifiers from a pasted error, for notes and tickets.
+    pub ids: Ids,
+    pub shell: Shell,
+    pub toast: Option<String>,
+    /// `--print`: choosing a command quits and prints it.
+    pub print_mode: bool,
+    /// The command to print after the terminal is restored.
+    pub chosen: Option<String>,
+    pub quit: bool,
+}
+
+impl<'d> App<'d> {
+    pub fn new(data: &'d Data) -> App<'d> {
+        App {
+            data,
+            search: SearchState::new(data, ""),
+            screen: Screen::Search,
+            overlay: None,
+            values: Values::new(),
+            ids: Ids::default(),
+            shell: Shell::Az,
+            toast: None,
+            print_mode: false,
+            chosen: None,
+            quit: false,
+        }
+    }
+
+    /// The catalog entry of the code on screen, or of the selected search hit.
+    pub fn entry(&self) -> Option<&'d Entry> {
+        match &self.screen {
+            Screen::Flow(f) => self.data.catalog.get(f.code),
+            Screen::Search => self
+                .search
+                .hits
+                .get(self.search.selected)
+                .map(|h| &self.data.catalog.entries()[h.index]),
+        }
+    }
+
+    /// Open `code`: its flow, or the general triage when it has none.
+    pub fn open(&mut self, code: u32) -> bool {
+        let own = self.data.library.for_code(code);
+        let Some(flow) = own.or_else(|| self.data.library.fallback()) else {
+            self.toast = Some(format!(
+                "AADSTS{code} has no flow and no triage flow is loaded"
+            ));
+            return false;
+        };
+        if flow.placeholder("error-code").is_some() {
+            self.values
+                .insert("error-code".to_string(), code.to_string());
+        }
+        let start = flow.start_for(code);
+        self.screen = Screen::Flow(FlowState {
+            code,
+            flow,
+            own_flow: own.is_some(),
+            start,
+            steps: Vec::new(),
+            at: start,
+            selected: 0,
+            scroll: 0,
+        });
+        true
+    }
+}

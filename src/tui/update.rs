@@ -1,0 +1,392 @@
+//! The only place that changes TUI state: a `Msg` in, maybe an `Effect` out.
+
+use aadsts_wizard::command::Shell;
+use aadsts_wizard::explain;
+use aadsts_wizard::flow::{Node, Step};
+
+use crate::tui::app::{App, Field, FlowState, Overlay, Screen, SearchState, ValuesForm};
+
+/// What the user asked for, whatever key or mouse action said it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Msg {
+    Input(char),
+    Erase,
+    ClearQuery,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Choose,
+    /// 1-based digit key: an answer on a question, a related code on a leaf.
+    Digit(usize),
+    Back,
+    Restart,
+    Copy,
+    CopyAll,
+    CopyLink,
+    ToggleShell,
+    EditValues,
+    Help,
+    OpenPaste,
+    /// Text that arrived by bracketed paste.
+    Paste(String),
+    /// Select a row of the current list (mouse click).
+    Select(usize),
+    ScrollUp,
+    ScrollDown,
+    /// The outcome of a copy: how it was copied, or why not.
+    Copied(Result<String, String>),
+    Resize,
+    Quit,
+}
+
+/// What `tui.rs` must do for `update`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    CopyToClipboard(String),
+}
+
+pub fn update(app: &mut App, msg: Msg) -> Option<Effect> {
+    if !matches!(msg, Msg::Copied(_) | Msg::Resize) {
+        app.toast = None;
+    }
+    match msg {
+        Msg::Quit => {
+            app.quit = true;
+            return None;
+        }
+        Msg::Copied(result) => {
+            app.toast = Some(match result {
+                Ok(how) => how,
+                Err(why) => format!("could not copy: {why}; select the command on screen by hand"),
+            });
+            return None;
+        }
+        Msg::Resize => return None,
+        _ => {}
+    }
+    if let Some(overlay) = app.overlay.take() {
+        return update_overlay(app, overlay, msg);
+    }
+    match msg {
+        Msg::Help => {
+            app.overlay = Some(Overlay::Help);
+            None
+        }
+        Msg::OpenPaste => {
+            app.overlay = Some(Overlay::Paste(String::new()));
+            None
+        }
+        Msg::Paste(text) => {
+            land_on_paste(app, &text);
+            None
+        }
+        Msg::EditValues => {
+            open_values(app);
+            None
+        }
+        Msg::ToggleShell => {
+            app.shell = match app.shell {
+                Shell::Az => Shell::Powershell,
+                Shell::Powershell => Shell::Az,
+            };
+            if let Screen::Flow(f) = &mut app.screen {
+                f.selected = f.selected.min(f.row_count(app.shell).saturating_sub(1));
+            }
+            None
+        }
+        _ => match &app.screen {
+            Screen::Search => update_search(app, msg),
+            Screen::Flow(_) => update_flow(app, msg),
+        },
+    }
+}
+
+fn update_search(app: &mut App, msg: Msg) -> Option<Effect> {
+    let s = &mut app.search;
+    match msg {
+        Msg::Input(c) => {
+            let mut q = std::mem::take(&mut s.query);
+            q.push(c);
+            app.search = SearchState::new(app.data, &q);
+        }
+        Msg::Erase => {
+            let mut q = std::mem::take(&mut s.query);
+            q.pop();
+            app.search = SearchState::new(app.data, &q);
+        }
+        Msg::ClearQuery | Msg::Back => app.search = SearchState::new(app.data, ""),
+        Msg::Up | Msg::ScrollUp => s.selected = s.selected.saturating_sub(1),
+        Msg::Down | Msg::ScrollDown => {
+            s.selected = (s.selected + 1).min(s.hits.len().saturating_sub(1))
+        }
+        Msg::PageUp => s.selected = s.selected.saturating_sub(10),
+        Msg::PageDown => s.selected = (s.selected + 10).min(s.hits.len().saturating_sub(1)),
+        Msg::Select(i) if i < s.hits.len() => s.selected = i,
+        Msg::Choose => {
+            if let Some(hit) = s.hits.get(s.selected) {
+                let code = hit.code;
+                app.open(code);
+            }
+        }
+        Msg::CopyLink => {
+            if let Some(e) = app.entry() {
+                return Some(Effect::CopyToClipboard(e.lookup_url()));
+            }
+        }
+        _ => {}
+    }
+    None
+}
+
+fn update_flow(app: &mut App, msg: Msg) -> Option<Effect> {
+    let shell = app.shell;
+    let Screen::Flow(f) = &mut app.screen else {
+        return None;
+    };
+    let rows = f.row_count(shell);
+    match msg {
+        Msg::Up => f.selected = f.selected.saturating_sub(1),
+        Msg::Down => f.selected = (f.selected + 1).min(rows.saturating_sub(1)),
+        Msg::ScrollUp | Msg::PageUp => {
+            f.scroll = f
+                .scroll
+                .saturating_sub(if msg == Msg::PageUp { 10 } else { 2 })
+        }
+        Msg::ScrollDown | Msg::PageDown => {
+            f.scroll = f
+                .scroll
+                .saturating_add(if msg == Msg::PageDown { 10 } else { 2 })
+        }
+        Msg::Select(i) if i < rows => f.selected = i,
+        Msg::Digit(n) => match f.node() {
+            Node::Question(_) => choose_answer(f, n.saturating_sub(1)),
+            Node::Leaf(l) => {
+                if let Some(code) = l.related.get(n.saturating_sub(1)).copied() {
+                    app.open(code);
+                }
+            }
+        },
+        Msg::Choose => {
+            if f.selected < f.answer_count() {
+                let i = f.selected;
+                choose_answer(f, i);
+            } else if let Some(c) = f.selected_command(shell) {
+                return copy_command(app, c.render(&app.values));
+            }
+        }
+        Msg::Back | Msg::Erase => {
+            if let Some(step) = f.steps.pop() {
+                f.at = step.node;
+                f.selected = step.answer;
+                f.scroll = 0;
+            } else {
+                app.screen = Screen::Search;
+            }
+        }
+        Msg::Restart => {
+            f.steps.clear();
+            f.at = f.start;
+            f.selected = 0;
+            f.scroll = 0;
+        }
+        Msg::Copy => {
+            let cmd = f
+                .selected_command(shell)
+                .or_else(|| f.commands(shell).first().copied());
+            match cmd {
+                Some(c) => return copy_command(app, c.render(&app.values)),
+                None => {
+                    app.toast = Some(format!(
+                        "no {} command here; Tab switches shell",
+                        shell.title()
+                    ))
+                }
+            }
+        }
+        Msg::CopyAll => {
+            let all: Vec<String> = f
+                .commands(shell)
+                .iter()
+                .map(|c| {
+                    let comment = if c.changes_state {
+                        " (CHANGES STATE)"
+                    } else {
+                        ""
+                    };
+                    format!("# {}{comment}\n{}", c.title, c.render(&app.values))
+                })
+                .collect();
+            if all.is_empty() {
+                app.toast = Some(format!("no {} commands here", shell.title()));
+            } else {
+                return Some(Effect::CopyToClipboard(all.join("\n\n")));
+            }
+        }
+        Msg::CopyLink => {
+            if let Some(e) = app.data.catalog.get(f.code) {
+                return Some(Effect::CopyToClipboard(e.lookup_url()));
+            }
+        }
+        _ => {}
+    }
+    None
+}
+
+fn choose_answer(f: &mut FlowState, i: usize) {
+    if let Node::Question(q) = f.node()
+        && let Some(a) = q.answers.get(i)
+    {
+        f.steps.push(Step {
+            node: f.at,
+            answer: i,
+        });
+        f.at = a.next;
+        f.selected = 0;
+        f.scroll = 0;
+    }
+}
+
+/// Copy a command, or in `--print` mode choose it and quit.
+fn copy_command(app: &mut App, text: String) -> Option<Effect> {
+    if app.print_mode {
+        app.chosen = Some(text);
+        app.quit = true;
+        return None;
+    }
+    Some(Effect::CopyToClipboard(text))
+}
+
+fn open_values(app: &mut App) {
+    let Screen::Flow(f) = &app.screen else {
+        app.toast = Some("open a code first; its commands say which values they need".to_string());
+        return;
+    };
+    let fields: Vec<Field> = f
+        .flow
+        .placeholders
+        .iter()
+        .filter(|p| p.name != "error-code")
+        .map(|p| Field {
+            name: p.name.clone(),
+            prompt: p.prompt.clone(),
+            example: p.example.clone(),
+            kind: p.kind,
+            input: app.values.get(&p.name).cloned().unwrap_or_default(),
+        })
+        .collect();
+    if fields.is_empty() {
+        app.toast = Some("this flow's commands need no values".to_string());
+        return;
+    }
+    app.overlay = Some(Overlay::Values(ValuesForm {
+        fields,
+        selected: 0,
+    }));
+}
+
+fn update_overlay(app: &mut App, overlay: Overlay, msg: Msg) -> Option<Effect> {
+    match overlay {
+        Overlay::Help => {
+            // Any key closes help; keys other than close/back act as well as closing.
+            if !matches!(msg, Msg::Help | Msg::Back | Msg::Choose | Msg::Erase) {
+                return update(app, msg);
+            }
+        }
+        Overlay::Paste(mut text) => match msg {
+            Msg::Input(c) => {
+                text.push(c);
+                app.overlay = Some(Overlay::Paste(text));
+            }
+            Msg::Paste(more) => {
+                text.push_str(&more);
+                app.overlay = Some(Overlay::Paste(text));
+            }
+            Msg::Erase => {
+                text.pop();
+                app.overlay = Some(Overlay::Paste(text));
+            }
+            Msg::Choose => land_on_paste(app, &text),
+            Msg::Back => {}
+            _ => app.overlay = Some(Overlay::Paste(text)),
+        },
+        Overlay::Values(mut form) => {
+            let n = form.fields.len();
+            match msg {
+                Msg::Input(c) => form.fields[form.selected].input.push(c),
+                Msg::Paste(t) => form.fields[form.selected].input.push_str(t.trim()),
+                Msg::Erase => {
+                    form.fields[form.selected].input.pop();
+                }
+                Msg::ClearQuery => form.fields[form.selected].input.clear(),
+                Msg::Up => form.selected = form.selected.saturating_sub(1),
+                Msg::Down => form.selected = (form.selected + 1).min(n - 1),
+                Msg::Select(i) if i < n => form.selected = i,
+                Msg::Choose | Msg::Back => {
+                    let mut bad = Vec::new();
+                    for field in &form.fields {
+                        match field.check() {
+                            Ok(()) if field.input.is_empty() => {
+                                app.values.remove(&field.name);
+                            }
+                            Ok(()) => {
+                                app.values.insert(field.name.clone(), field.input.clone());
+                            }
+                            Err(_) => bad.push(field.name.clone()),
+                        }
+                    }
+                    if !bad.is_empty() && msg == Msg::Choose {
+                        app.toast = Some(format!(
+                            "fix or clear: {} (Esc leaves them unchanged)",
+                            bad.join(", ")
+                        ));
+                        app.overlay = Some(Overlay::Values(form));
+                        return None;
+                    }
+                    if !bad.is_empty() {
+                        app.toast = Some(format!("not saved (invalid): {}", bad.join(", ")));
+                    }
+                    return None;
+                }
+                _ => {}
+            }
+            app.overlay = Some(Overlay::Values(form));
+        }
+    }
+    None
+}
+
+/// Run `explain` on pasted text and open the primary code with the values it found.
+fn land_on_paste(app: &mut App, text: &str) {
+    let ex = explain::explain(text);
+    let Some(code) = ex.primary_code else {
+        app.toast = Some("no AADSTS code found in the pasted text".to_string());
+        return;
+    };
+    if let Some(v) = &ex.app_id {
+        app.values.insert("app-id".to_string(), v.clone());
+    }
+    if let Some(t) = &ex.tenant {
+        let key = if aadsts_wizard::flow::is_guid(t) {
+            "tenant-id"
+        } else {
+            "domain"
+        };
+        app.values.insert(key.to_string(), t.clone());
+    }
+    if let Some(u) = &ex.upn {
+        app.values.insert("upn".to_string(), u.clone());
+    }
+    app.ids.trace_id = ex.trace_id.clone();
+    app.ids.correlation_id = ex.correlation_id.clone();
+    app.ids.timestamp = ex.timestamp.clone();
+    if app.open(code) {
+        let others = ex.codes.len().saturating_sub(1);
+        let more = if others > 0 {
+            format!(" (+{others} more code(s) in the text)")
+        } else {
+            String::new()
+        };
+        app.toast = Some(format!("found AADSTS{code}{more}"));
+    }
+}

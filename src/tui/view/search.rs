@@ -1,0 +1,199 @@
+//! The search screen: the query, live results with matched characters highlighted, and a
+//! preview of the selected code.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+
+use aadsts_wizard::catalog::Entry;
+use aadsts_wizard::search::Hit;
+
+use crate::tui::app::App;
+use crate::tui::view::{Theme, clean};
+
+struct Areas {
+    query: Rect,
+    results: Rect,
+    preview: Option<Rect>,
+}
+
+fn areas(area: Rect) -> Areas {
+    let [query, rest] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
+    if area.width >= 100 {
+        let [results, preview] =
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+                .areas(rest);
+        Areas {
+            query,
+            results,
+            preview: Some(preview),
+        }
+    } else if area.height >= 22 {
+        let [results, preview] =
+            Layout::vertical([Constraint::Min(5), Constraint::Length(8)]).areas(rest);
+        Areas {
+            query,
+            results,
+            preview: Some(preview),
+        }
+    } else {
+        Areas {
+            query,
+            results: rest,
+            preview: None,
+        }
+    }
+}
+
+/// A string with the characters at `positions` highlighted.
+fn highlighted<'a>(
+    text: &str,
+    positions: &[usize],
+    theme: Theme,
+    base: ratatui::style::Style,
+) -> Vec<Span<'a>> {
+    text.chars()
+        .enumerate()
+        .map(|(i, c)| {
+            let style = if positions.contains(&i) {
+                theme.matched()
+            } else {
+                base
+            };
+            Span::styled(c.to_string(), style)
+        })
+        .collect()
+}
+
+fn hit_line<'a>(app: &App, hit: &Hit, e: &Entry, theme: Theme) -> Line<'a> {
+    let code = e.code.to_string();
+    let mut spans = vec![Span::styled("AADSTS", theme.dim())];
+    spans.extend(highlighted(
+        &code,
+        &hit.highlights.code,
+        theme,
+        theme.code(),
+    ));
+    spans.push(Span::raw(" ".repeat(9usize.saturating_sub(code.len()))));
+    let flow = if app.data.library.has_flow(e.code) {
+        "▶ "
+    } else {
+        "  "
+    };
+    spans.push(Span::styled(flow, theme.good()));
+    match &e.name {
+        Some(name) => spans.extend(highlighted(
+            &clean(name),
+            &hit.highlights.name,
+            theme,
+            ratatui::style::Style::default(),
+        )),
+        None => {
+            let short: String = e.summary.chars().take(48).collect();
+            spans.push(Span::styled(clean(&short), theme.dim()));
+        }
+    }
+    spans.push(Span::styled(format!("  {}", e.category), theme.dim()));
+    Line::from(spans)
+}
+
+pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
+    let a = areas(area);
+    let s = &app.search;
+    let query = Paragraph::new(Line::from(vec![
+        Span::styled("> ", theme.title()),
+        Span::raw(clean(&s.query)),
+        Span::styled("▏", theme.dim()),
+    ]))
+    .block(Block::default().borders(Borders::ALL).title(Span::styled(
+        " aadsts-wizard · code, name or symptom ",
+        theme.title(),
+    )));
+    frame.render_widget(query, a.query);
+
+    let items: Vec<ListItem> = s
+        .hits
+        .iter()
+        .map(|h| {
+            ListItem::new(hit_line(
+                app,
+                h,
+                &app.data.catalog.entries()[h.index],
+                theme,
+            ))
+        })
+        .collect();
+    let title = if s.hits.is_empty() {
+        " no match: try other words, or paste the error (Ctrl-V) ".to_string()
+    } else {
+        format!(" {} result(s) · ▶ has a flow ", s.hits.len())
+    };
+    let list = List::new(items)
+        .block(Block::default().borders(Borders::ALL).title(title))
+        .highlight_style(theme.selected())
+        .highlight_symbol("› ");
+    let mut state = ListState::default().with_selected((!s.hits.is_empty()).then_some(s.selected));
+    frame.render_stateful_widget(list, a.results, &mut state);
+
+    if let Some(preview) = a.preview {
+        let lines = match app.entry() {
+            Some(e) => preview_lines(app, e, theme),
+            None => vec![Line::from("")],
+        };
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(Block::default().borders(Borders::ALL).title(" preview ")),
+            preview,
+        );
+    }
+}
+
+fn preview_lines<'a>(app: &App, e: &Entry, theme: Theme) -> Vec<Line<'a>> {
+    let mut lines = vec![Line::from(vec![
+        Span::styled(e.label(), theme.code()),
+        Span::raw("  "),
+        Span::styled(clean(e.name.as_deref().unwrap_or("")), theme.title()),
+    ])];
+    lines.push(Line::from(clean(&e.summary)));
+    lines.push(Line::from(vec![
+        Span::styled("who fixes ", theme.dim()),
+        Span::raw(e.who_fixes.to_string()),
+        Span::styled("  retry helps ", theme.dim()),
+        Span::raw(if e.transient { "yes" } else { "no" }),
+        Span::styled("  ", theme.dim()),
+        Span::raw(e.category.to_string()),
+    ]));
+    if !e.related.is_empty() {
+        let rel: Vec<String> = e.related.iter().map(u32::to_string).collect();
+        lines.push(Line::from(vec![
+            Span::styled("related ", theme.dim()),
+            Span::raw(rel.join(" ")),
+        ]));
+    }
+    let flow = if app.data.library.has_flow(e.code) {
+        "Enter: walk its diagnosis flow"
+    } else {
+        "Enter: general triage (no flow of its own yet)"
+    };
+    lines.push(Line::from(Span::styled(flow, theme.good())));
+    lines
+}
+
+pub fn row_at(app: &App, area: Rect, x: u16, y: u16) -> Option<usize> {
+    let r = areas(area).results;
+    let inside =
+        x > r.x && x < r.right().saturating_sub(1) && y > r.y && y < r.bottom().saturating_sub(1);
+    if !inside {
+        return None;
+    }
+    // The list scrolls so the selection stays visible; mirror ratatui's offset rule.
+    let visible = r.height.saturating_sub(2) as usize;
+    let offset = app
+        .search
+        .selected
+        .saturating_sub(visible.saturating_sub(1));
+    let row = offset + (y - r.y - 1) as usize;
+    (row < app.search.hits.len()).then_some(row)
+}
