@@ -7,6 +7,9 @@ pub mod keys;
 pub mod update;
 pub mod view;
 
+#[cfg(test)]
+mod tests;
+
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

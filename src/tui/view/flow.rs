@@ -24,17 +24,15 @@ fn header_lines<'a>(app: &App, f: &FlowState, width: usize, theme: Theme) -> Vec
     if !f.own_flow
         && let Some(e) = entry
     {
-        {
-            for l in wrap(&e.summary, width) {
-                lines.push(Line::from(l));
-            }
-            lines.push(Line::from(Span::styled(
-                format!(
-                    "No flow for this code yet: general triage below. Microsoft: {} (l copies)",
-                    e.lookup_url()
-                ),
-                theme.dim(),
-            )));
+        for l in wrap(&e.summary, width) {
+            lines.push(Line::from(l));
+        }
+        let note = format!(
+            "No flow for this code yet: general triage below. Microsoft's page: {} (l copies it)",
+            e.lookup_url()
+        );
+        for l in wrap(&note, width) {
+            lines.push(Line::from(Span::styled(l, theme.dim())));
         }
     }
     let crumbs: Vec<String> = f

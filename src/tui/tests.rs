@@ -1,0 +1,369 @@
+//! Behaviour and screen tests of the TUI on fixture data: the embedded catalog, the example
+//! flow from flows/README.md and the triage flow.
+
+use aadsts_wizard::catalog::Catalog;
+use aadsts_wizard::command::Shell;
+use aadsts_wizard::embedded;
+use aadsts_wizard::flow::Node;
+use aadsts_wizard::flow::library::{Library, Origin, SourceFile};
+use aadsts_wizard::search::Searcher;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use crate::tui::app::{App, Data, Overlay, Screen};
+use crate::tui::update::{Effect, Msg, update};
+use crate::tui::view;
+
+const GUID: &str = "11111111-2222-3333-4444-555555555555";
+
+fn data() -> Data {
+    let (f, s) = embedded::CATALOG;
+    let catalog = Catalog::from_yaml(f, s).expect("embedded catalog");
+    let files = [
+        SourceFile {
+            path: "tests/fixtures/flows/7000222-example.yaml".into(),
+            text: include_str!("../../tests/fixtures/flows/7000222-example.yaml").into(),
+            origin: Origin::BuiltIn,
+        },
+        SourceFile {
+            path: "flows/triage.yaml".into(),
+            text: include_str!("../../flows/triage.yaml").into(),
+            origin: Origin::BuiltIn,
+        },
+    ];
+    let library = Library::build(&catalog, &files);
+    assert!(library.problems.is_empty(), "{:?}", library.problems);
+    Data {
+        catalog,
+        library,
+        searcher: Searcher::new(),
+    }
+}
+
+/// Feed a space-separated list of keys-as-intents: words are Msgs, `'text'` types text.
+fn press(app: &mut App, keys: &str) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for k in keys.split_whitespace() {
+        let msg = match k {
+            "up" => Msg::Up,
+            "down" => Msg::Down,
+            "enter" => Msg::Choose,
+            "back" => Msg::Back,
+            "erase" => Msg::Erase,
+            "restart" => Msg::Restart,
+            "copy" => Msg::Copy,
+            "all" => Msg::CopyAll,
+            "link" => Msg::CopyLink,
+            "tab" => Msg::ToggleShell,
+            "values" => Msg::EditValues,
+            "help" => Msg::Help,
+            "quit" => Msg::Quit,
+            d if d.len() == 1 && d.chars().all(|c| c.is_ascii_digit()) => {
+                Msg::Digit(d.parse().expect("digit"))
+            }
+            t if t.starts_with('\'') => {
+                for c in t.trim_matches('\'').chars() {
+                    effects.extend(update(app, Msg::Input(if c == '_' { ' ' } else { c })));
+                }
+                continue;
+            }
+            other => panic!("unknown key {other}"),
+        };
+        effects.extend(update(app, msg));
+    }
+    effects
+}
+
+fn flow_key(app: &App) -> String {
+    match &app.screen {
+        Screen::Flow(f) => f.flow.key(f.at).to_string(),
+        Screen::Search => "search".to_string(),
+    }
+}
+
+#[test]
+fn typing_searches_and_enter_opens_the_flow() {
+    let d = data();
+    let mut app = App::new(&d);
+    press(&mut app, "'7000222'");
+    assert_eq!(app.search.hits[0].code, 7000222);
+    press(&mut app, "enter");
+    assert_eq!(flow_key(&app), "secret-known");
+}
+
+#[test]
+fn symptom_words_find_the_code() {
+    let d = data();
+    let mut app = App::new(&d);
+    press(&mut app, "'secret_expired'");
+    let codes: Vec<u32> = app.search.hits.iter().take(5).map(|h| h.code).collect();
+    assert!(
+        codes.contains(&50012) && codes.contains(&7000222),
+        "{codes:?}"
+    );
+}
+
+#[test]
+fn digits_choose_back_undoes_and_restart_returns() {
+    let d = data();
+    let mut app = App::new(&d);
+    app.open(7000222);
+    press(&mut app, "1");
+    assert_eq!(flow_key(&app), "all-expired");
+    press(&mut app, "back");
+    assert_eq!(flow_key(&app), "secret-known");
+    press(&mut app, "down enter");
+    assert_eq!(flow_key(&app), "stale-copy");
+    press(&mut app, "restart");
+    assert_eq!(flow_key(&app), "secret-known");
+    press(&mut app, "back");
+    assert!(matches!(app.screen, Screen::Search));
+}
+
+#[test]
+fn copy_on_the_leaf_asks_for_exactly_the_rendered_command() {
+    let d = data();
+    let mut app = App::new(&d);
+    app.values.insert("app-id".into(), GUID.into());
+    app.open(7000222);
+    press(&mut app, "1");
+    let effects = press(&mut app, "copy");
+    assert_eq!(
+        effects,
+        vec![Effect::CopyToClipboard(format!(
+            "az ad app credential list --id {GUID} -o table"
+        ))]
+    );
+    let effects = press(&mut app, "down copy");
+    assert_eq!(
+        effects,
+        vec![Effect::CopyToClipboard(format!(
+            "az ad app credential reset --id {GUID} --append --display-name rotated --years 1"
+        ))]
+    );
+    let effects = press(&mut app, "tab copy");
+    assert!(
+        matches!(&effects[..], [Effect::CopyToClipboard(c)] if c.starts_with("Get-MgApplicationByAppId -AppId 11111111"))
+    );
+    assert_eq!(app.shell, Shell::Powershell);
+}
+
+#[test]
+fn copy_all_marks_state_changes() {
+    let d = data();
+    let mut app = App::new(&d);
+    app.open(7000222);
+    press(&mut app, "1");
+    let effects = press(&mut app, "all");
+    let [Effect::CopyToClipboard(text)] = &effects[..] else {
+        panic!("{effects:?}")
+    };
+    assert!(
+        text.contains(
+            "# Add a new secret valid for one year (prints the value once) (CHANGES STATE)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("<app-id>"),
+        "unfilled placeholders stay visible: {text}"
+    );
+}
+
+#[test]
+fn print_mode_chooses_and_quits() {
+    let d = data();
+    let mut app = App::new(&d);
+    app.print_mode = true;
+    app.open(7000222);
+    press(&mut app, "1 copy");
+    assert!(app.quit);
+    assert_eq!(
+        app.chosen.as_deref(),
+        Some("az ad app credential list --id <app-id> -o table")
+    );
+}
+
+#[test]
+fn values_form_rejects_a_bad_guid_and_keeps_a_good_one() {
+    let d = data();
+    let mut app = App::new(&d);
+    app.open(7000222);
+    press(&mut app, "values 'hello' enter");
+    assert!(
+        matches!(app.overlay, Some(Overlay::Values(_))),
+        "a bad value keeps the form open"
+    );
+    assert!(app.toast.as_deref().is_some_and(|t| t.contains("app-id")));
+    assert!(!app.values.contains_key("app-id"));
+    for _ in 0..5 {
+        press(&mut app, "erase");
+    }
+    press(&mut app, &format!("'{GUID}' enter"));
+    assert!(app.overlay.is_none());
+    assert_eq!(app.values.get("app-id").map(String::as_str), Some(GUID));
+}
+
+#[test]
+fn code_without_a_flow_gets_triage_with_its_code_filled_in() {
+    let d = data();
+    let mut app = App::new(&d);
+    assert!(app.open(50126));
+    let Screen::Flow(f) = &app.screen else {
+        panic!("not on a flow")
+    };
+    assert!(!f.own_flow);
+    assert!(f.flow.fallback);
+    assert_eq!(
+        app.values.get("error-code").map(String::as_str),
+        Some("50126")
+    );
+    press(&mut app, "3");
+    let Screen::Flow(f) = &app.screen else {
+        panic!()
+    };
+    let Node::Leaf(l) = f.node() else {
+        panic!("expected a leaf")
+    };
+    assert!(
+        l.commands[0]
+            .render(&app.values)
+            .contains("status/errorCode eq 50126")
+    );
+    let effects = press(&mut app, "link");
+    assert_eq!(
+        effects,
+        vec![Effect::CopyToClipboard(
+            "https://login.microsoftonline.com/error?code=50126".into()
+        )]
+    );
+}
+
+#[test]
+fn pasting_an_error_opens_its_code_with_values() {
+    let d = data();
+    let mut app = App::new(&d);
+    let text = "AADSTS7000222: The provided client secret keys for app '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b' are expired.\r\nTrace ID: 0d5e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a\r\nCorrelation ID: 9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d";
+    update(&mut app, Msg::Paste(text.into()));
+    assert_eq!(flow_key(&app), "secret-known");
+    assert_eq!(
+        app.values.get("app-id").map(String::as_str),
+        Some("3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b")
+    );
+    assert_eq!(
+        app.ids.trace_id.as_deref(),
+        Some("0d5e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a")
+    );
+}
+
+#[test]
+fn related_codes_are_one_key_away() {
+    let d = data();
+    let mut app = App::new(&d);
+    app.open(7000222);
+    press(&mut app, "1 1");
+    let Screen::Flow(f) = &app.screen else {
+        panic!()
+    };
+    assert_eq!(f.code, 7000215);
+}
+
+#[test]
+fn help_opens_and_any_key_closes() {
+    let d = data();
+    let mut app = App::new(&d);
+    press(&mut app, "help");
+    assert!(matches!(app.overlay, Some(Overlay::Help)));
+    press(&mut app, "help");
+    assert!(app.overlay.is_none());
+}
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test backend");
+    t.draw(|f| view::view(app, f)).expect("draw");
+    let buf = t.backend().buffer().clone();
+    let mut s = String::new();
+    for y in 0..h {
+        for x in 0..w {
+            s.push_str(buf[(x, y)].symbol());
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn screens(d: &Data) -> Vec<(&'static str, App<'_>)> {
+    let mut out = Vec::new();
+    let mut app = App::new(d);
+    press(&mut app, "'expired_secret'");
+    out.push(("search", app));
+    let mut app = App::new(d);
+    app.open(7000222);
+    out.push(("question", app));
+    let mut app = App::new(d);
+    app.values.insert("app-id".into(), GUID.into());
+    app.open(7000222);
+    press(&mut app, "1");
+    out.push(("leaf", app));
+    let mut app = App::new(d);
+    app.open(50126);
+    out.push(("no-flow", app));
+    let mut app = App::new(d);
+    app.open(7000222);
+    press(&mut app, "values 'not-a-guid'");
+    out.push(("values", app));
+    let mut app = App::new(d);
+    press(&mut app, "help");
+    out.push(("help", app));
+    out
+}
+
+#[test]
+fn screens_at_80x24() {
+    let d = data();
+    for (name, app) in screens(&d) {
+        insta::assert_snapshot!(format!("{name}_80x24"), render(&app, 80, 24));
+    }
+}
+
+#[test]
+fn screens_at_40x12() {
+    let d = data();
+    for (name, app) in screens(&d) {
+        insta::assert_snapshot!(format!("{name}_40x12"), render(&app, 40, 12));
+    }
+}
+
+#[test]
+fn too_small_asks_for_a_larger_window() {
+    let d = data();
+    let app = App::new(&d);
+    assert!(render(&app, 30, 8).contains("make the window larger"));
+}
+
+#[test]
+fn state_change_mark_is_red() {
+    let d = data();
+    let mut app = App::new(&d);
+    app.open(7000222);
+    press(&mut app, "1");
+    let mut t = Terminal::new(TestBackend::new(100, 30)).expect("backend");
+    t.draw(|f| view::view(&app, f)).expect("draw");
+    let buf = t.backend().buffer();
+    let mark = (0..30u16)
+        .flat_map(|y| (0..100u16).map(move |x| (x, y)))
+        .find(|&(x, y)| buf[(x, y)].symbol() == "⚠")
+        .expect("a state-change mark is drawn");
+    if std::env::var_os("NO_COLOR").is_none() {
+        assert_eq!(buf[mark].fg, ratatui::style::Color::Red);
+    }
+}
+
+#[test]
+fn control_characters_in_flow_text_never_reach_the_buffer() {
+    let d = data();
+    let mut app = App::new(&d);
+    press(&mut app, "'\u{1b}[31m'");
+    let screen = render(&app, 80, 24);
+    assert!(!screen.contains('\u{1b}'), "raw escape drawn");
+}
