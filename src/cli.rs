@@ -77,6 +77,19 @@ pub enum Command {
     Flows(flows::FlowsCommand),
     /// Walk a code's flow without the TUI: follow answers, print the question or the leaf.
     Walk(flows::WalkArgs),
+    /// Read a pasted error (az, MSAL, token JSON, logs, a browser page) and name its codes,
+    /// ids, app and tenant.
+    Explain {
+        /// A file holding the error text, or - (the default) for standard input.
+        #[arg(default_value = "-")]
+        file: String,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Open the wizard at the primary code with the values found.
+        #[arg(long, conflicts_with = "json")]
+        open: bool,
+    },
 }
 
 /// The embedded catalog; a failure here is a build defect, reported rather than panicking.
@@ -104,13 +117,121 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         Some(Command::Flows(cmd)) => flows::run_flows(cmd, &args.flows),
         Some(Command::Walk(w)) => flows::walk(w, &args.flows),
+        Some(Command::Explain {
+            ref file,
+            json,
+            open,
+        }) => explain(&args, file, json, open),
         None => wizard(args),
     }
 }
 
+/// Read a file or stdin, invalid UTF-8 replaced.
+fn read_input(file: &str) -> Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    if file == "-" {
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .context("reading standard input")?;
+    } else {
+        std::fs::File::open(file)
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .with_context(|| format!("reading {file}"))?;
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn explain(args: &Args, file: &str, json: bool, open: bool) -> Result<ExitCode> {
+    let text = read_input(file)?;
+    let ex = aadsts_wizard::explain::explain(&text);
+    if open {
+        if ex.primary_code.is_none() {
+            eprintln!("no AADSTS code found in the text");
+            return Ok(ExitCode::from(1));
+        }
+        return run_wizard(args, Some(text));
+    }
+    let found = ex.primary_code.is_some();
+    if json {
+        let v = json!({
+            "codes": ex.codes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "primary_code": ex.primary_code.map(|c| c.to_string()),
+            "error": ex.error,
+            "trace_id": ex.trace_id,
+            "correlation_id": ex.correlation_id,
+            "timestamp": ex.timestamp,
+            "app_id": ex.app_id,
+            "tenant": ex.tenant,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else if found {
+        let catalog = catalog()?;
+        let mut out = std::io::stdout().lock();
+        for code in &ex.codes {
+            match catalog.get(*code) {
+                Some(e) => {
+                    let name = e
+                        .name
+                        .as_deref()
+                        .map(|n| format!("  {n}"))
+                        .unwrap_or_default();
+                    writeln!(out, "AADSTS{code}{name}\n  {}", wrap(&e.summary, 76, 2))?;
+                }
+                None => writeln!(
+                    out,
+                    "AADSTS{code}  (not in the catalog; see {})",
+                    aadsts_wizard::catalog::lookup_url(*code)
+                )?,
+            }
+        }
+        writeln!(out)?;
+        for (label, v) in [
+            ("error", &ex.error),
+            ("trace id", &ex.trace_id),
+            ("correlation id", &ex.correlation_id),
+            ("timestamp", &ex.timestamp),
+            ("app id", &ex.app_id),
+            ("tenant", &ex.tenant),
+            ("user", &ex.upn),
+        ] {
+            if let Some(v) = v {
+                writeln!(out, "  {label:<15} {v}")?;
+            }
+        }
+        if let Some(code) = ex.primary_code {
+            let mut next = format!("aadsts-wizard {code}");
+            if let Some(a) = &ex.app_id {
+                next.push_str(&format!(" --var app-id={a}"));
+            }
+            if let Some(t) = ex
+                .tenant
+                .as_ref()
+                .filter(|t| aadsts_wizard::flow::is_guid(t))
+            {
+                next.push_str(&format!(" --var tenant-id={t}"));
+            }
+            writeln!(out, "\nNext: {next}")?;
+        }
+    }
+    if !found {
+        eprintln!("no AADSTS code found in the text");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Open the interactive wizard.
 fn wizard(args: Args) -> Result<ExitCode> {
-    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+    run_wizard(&args, None)
+}
+
+fn run_wizard(args: &Args, paste: Option<String>) -> Result<ExitCode> {
+    // With text piped in (`explain - --open`), keys come from /dev/tty instead of stdin.
+    let stdin_ok = std::io::stdin().is_terminal()
+        || (paste.is_some() && std::fs::File::open("/dev/tty").is_ok());
+    if !std::io::stdout().is_terminal() || !stdin_ok {
         eprintln!(
             "aadsts-wizard: the interactive wizard needs a terminal; try: aadsts-wizard lookup 50012"
         );
@@ -152,12 +273,13 @@ fn wizard(args: Args) -> Result<ExitCode> {
         };
         opts.values.insert(name.to_string(), value.to_string());
     }
+    opts.paste = paste;
     if args.paste {
-        match arboard::Clipboard::new().and_then(|mut c| c.get_text()) {
+        match crate::tui::clipboard::read_text() {
             Ok(text) => opts.paste = Some(text),
             Err(e) => {
                 eprintln!(
-                    "error: cannot read the clipboard ({e}); pipe the text instead: aadsts-wizard explain --open < error.txt"
+                    "error: cannot read the clipboard ({e}); save the text and run: aadsts-wizard explain FILE --open"
                 );
                 return Ok(ExitCode::from(1));
             }

@@ -37,6 +37,12 @@ fn open_system() -> Result<arboard::Clipboard, String> {
         .map_err(|_| "the display's clipboard did not answer".to_string())?
 }
 
+/// Read the system clipboard's text, giving up rather than hanging on a dead display.
+pub fn read_text() -> Result<String, String> {
+    let mut cb = open_system()?;
+    cb.get_text().map_err(|e| e.to_string())
+}
+
 impl Clipboard {
     /// `mode`: "auto", "system", "osc52" or "none".
     pub fn new(mode: &str) -> Clipboard {

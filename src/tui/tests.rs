@@ -254,6 +254,14 @@ fn pasting_an_error_opens_its_code_with_values() {
         app.ids.trace_id.as_deref(),
         Some("0d5e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a")
     );
+    assert!(render(&app, 80, 24).contains("trace 0d5e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a"));
+    let effect = update(&mut app, Msg::CopyIds);
+    assert_eq!(
+        effect,
+        Some(Effect::CopyToClipboard(
+            "AADSTS7000222\nTrace ID: 0d5e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a\nCorrelation ID: 9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d".into()
+        ))
+    );
 }
 
 #[test]

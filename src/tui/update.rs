@@ -24,6 +24,8 @@ pub enum Msg {
     Copy,
     CopyAll,
     CopyLink,
+    /// Copy the trace and correlation ids of a pasted error, for a support ticket.
+    CopyIds,
     ToggleShell,
     EditValues,
     Help,
@@ -226,6 +228,27 @@ fn update_flow(app: &mut App, msg: Msg) -> Option<Effect> {
         Msg::CopyLink => {
             if let Some(e) = app.data.catalog.get(f.code) {
                 return Some(Effect::CopyToClipboard(e.lookup_url()));
+            }
+        }
+        Msg::CopyIds => {
+            let ids = &app.ids;
+            let lines: Vec<String> = [
+                ("Trace ID", &ids.trace_id),
+                ("Correlation ID", &ids.correlation_id),
+                ("Timestamp", &ids.timestamp),
+            ]
+            .iter()
+            .filter_map(|(label, v)| v.as_ref().map(|v| format!("{label}: {v}")))
+            .collect();
+            if lines.is_empty() {
+                app.toast =
+                    Some("no trace or correlation id yet: paste the error text (p)".to_string());
+            } else {
+                return Some(Effect::CopyToClipboard(format!(
+                    "AADSTS{}\n{}",
+                    f.code,
+                    lines.join("\n")
+                )));
             }
         }
         _ => {}

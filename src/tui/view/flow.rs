@@ -35,6 +35,19 @@ fn header_lines<'a>(app: &App, f: &FlowState, width: usize, theme: Theme) -> Vec
             lines.push(Line::from(Span::styled(l, theme.dim())));
         }
     }
+    let ids: Vec<String> = [
+        ("trace", &app.ids.trace_id),
+        ("correlation", &app.ids.correlation_id),
+        ("time", &app.ids.timestamp),
+    ]
+    .iter()
+    .filter_map(|(label, v)| v.as_ref().map(|v| format!("{label} {}", clean(v))))
+    .collect();
+    if !ids.is_empty() {
+        for l in wrap(&format!("{} (i copies)", ids.join(" · ")), width) {
+            lines.push(Line::from(Span::styled(l, theme.dim())));
+        }
+    }
     let crumbs: Vec<String> = f
         .steps
         .iter()

@@ -1,0 +1,178 @@
+//! The real binary in a pseudo terminal (80x24), driven like a person would: type, choose,
+//! copy, quit. Waits are for screen text with a deadline, never fixed sleeps.
+
+use std::io::{Read, Write};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/flows");
+
+struct Session {
+    master: Box<dyn MasterPty + Send>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    rx: Receiver<Vec<u8>>,
+    parser: vt100::Parser,
+    /// Everything the program wrote, to look for escape sequences.
+    raw: Vec<u8>,
+}
+
+impl Session {
+    fn start(args: &[&str]) -> Session {
+        let pty = native_pty_system();
+        let pair = pty
+            .openpty(PtySize {
+                rows: 24,
+                cols: 80,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("open pty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_aadsts-wizard"));
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("XDG_CONFIG_HOME", "/nonexistent");
+        for var in [
+            "DISPLAY",
+            "WAYLAND_DISPLAY",
+            "TMUX",
+            "STY",
+            "SSH_CONNECTION",
+            "SSH_TTY",
+            "AADSTS_WIZARD_FLOWS",
+        ] {
+            cmd.env_remove(var);
+        }
+        let child = pair.slave.spawn_command(cmd).expect("spawn");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("reader");
+        let writer = pair.master.take_writer().expect("writer");
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        Session {
+            master: pair.master,
+            writer,
+            child,
+            rx,
+            parser: vt100::Parser::new(24, 80, 0),
+            raw: Vec::new(),
+        }
+    }
+
+    fn pump(&mut self, wait: Duration) {
+        if let Ok(bytes) = self.rx.recv_timeout(wait) {
+            self.parser.process(&bytes);
+            self.raw.extend_from_slice(&bytes);
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.screen().contents()
+    }
+
+    /// Wait until the screen shows `text`, or fail after a deadline with the screen shown.
+    fn wait_for(&mut self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if self.screen().contains(text) {
+                return;
+            }
+            self.pump(Duration::from_millis(50));
+        }
+        panic!("timed out waiting for {text:?}; screen:\n{}", self.screen());
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).expect("write keys");
+        self.writer.flush().expect("flush");
+    }
+
+    /// Wait for the process to end, draining output; returns its exit code.
+    fn wait_exit(&mut self) -> u32 {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                // Drain what is left.
+                while let Ok(bytes) = self.rx.recv_timeout(Duration::from_millis(100)) {
+                    self.parser.process(&bytes);
+                    self.raw.extend_from_slice(&bytes);
+                }
+                return status.exit_code();
+            }
+            self.pump(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        panic!("the program did not exit; screen:\n{}", self.screen());
+    }
+
+    fn left_alternate_screen(&self) -> bool {
+        let text = String::from_utf8_lossy(&self.raw);
+        let entered = text.rfind("\x1b[?1049h");
+        let left = text.rfind("\x1b[?1049l");
+        entered.is_some() && left > entered && !self.parser.screen().alternate_screen()
+    }
+}
+
+#[test]
+fn search_walk_copy_and_quit() {
+    let mut s = Session::start(&["--flows", FIXTURES]);
+    s.wait_for("code, name or symptom");
+    s.send("7000222");
+    s.wait_for("InvalidClientSecretExpiredKeysProvided");
+    s.send("\r");
+    s.wait_for("Does the app registration still have a secret");
+    s.send("v");
+    s.wait_for("values");
+    s.send("11111111-2222-3333-4444-555555555555\r");
+    s.send("1");
+    s.wait_for("Cause: Every client secret on the app registration has expired");
+    s.wait_for("--id 11111111-2222-3333-4444-555555555555");
+    s.send("c");
+    s.wait_for("sent to terminal clipboard (OSC 52)");
+    let text = String::from_utf8_lossy(&s.raw).into_owned();
+    assert!(
+        text.contains("\x1b]52;c;"),
+        "no OSC 52 sequence was written"
+    );
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    assert!(s.left_alternate_screen(), "alternate screen not left");
+    let _ = &s.master;
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let mut s = Session::start(&[]);
+    s.wait_for("code, name or symptom");
+    let pid = s.child.process_id().expect("child pid");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    s.wait_exit();
+    assert!(
+        s.left_alternate_screen(),
+        "alternate screen not left after SIGTERM"
+    );
+    let text = String::from_utf8_lossy(&s.raw);
+    assert!(text.contains("\x1b[?25h"), "cursor not shown again");
+}
+
+#[test]
+fn opening_at_a_code_and_ctrl_c() {
+    let mut s = Session::start(&["AADSTS7000222", "--flows", FIXTURES]);
+    s.wait_for("Does the app registration still have a secret");
+    s.send("\x03");
+    assert_eq!(s.wait_exit(), 0);
+    assert!(s.left_alternate_screen());
+}
