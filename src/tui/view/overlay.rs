@@ -48,8 +48,14 @@ pub fn draw(_app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect, theme:
             );
         }
         Overlay::Values(form) => {
+            // Two lines a field; when they do not all fit, show a window around the selection.
+            let fits = (area.height.saturating_sub(4) / 2).max(1) as usize;
+            let first = form
+                .selected
+                .saturating_sub(fits.saturating_sub(1))
+                .min(form.fields.len().saturating_sub(fits));
             let mut lines = Vec::new();
-            for (i, f) in form.fields.iter().enumerate() {
+            for (i, f) in form.fields.iter().enumerate().skip(first).take(fits) {
                 let marker = if i == form.selected { "› " } else { "  " };
                 let status = match f.check() {
                     Ok(()) if f.input.is_empty() => Span::styled("  (empty)", theme.dim()),
@@ -79,14 +85,17 @@ pub fn draw(_app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect, theme:
                     theme.dim(),
                 )));
             }
+            let more = if form.fields.len() > fits {
+                format!(" {}/{} · ", form.selected + 1, form.fields.len())
+            } else {
+                String::new()
+            };
             let r = centered(area, 96, lines.len() as u16 + 2);
             frame.render_widget(Clear, r);
             frame.render_widget(
-                Paragraph::new(lines).block(
-                    Block::default()
-                        .borders(Borders::ALL)
-                        .title(" values · Up/Down field · Enter save · Esc keep valid ones "),
-                ),
+                Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(format!(
+                    " values{more} · Up/Down field · Enter save · Esc keep valid ones "
+                ))),
                 r,
             );
         }
