@@ -1,6 +1,24 @@
 //! Read pasted error text (az, MSAL, token-endpoint JSON, pipeline logs, browser pages) and pull
 //! out the AADSTS codes, the trace and correlation ids, the timestamp, the app and tenant, and
 //! the OAuth error. Never fails: text without a code gives an empty result.
+//!
+//! The work is a fixed number of passes over the text: undo the layers logs add (terminal colour
+//! codes, JSON string escapes several levels deep, HTML entities, form encoding, a console that
+//! broke a GUID or a code across lines), then run a handful of `regex` searches, which are linear
+//! in the length of the text. Nothing slices a string except at ASCII bytes, so any input is safe.
+//!
+//! Choices worth knowing:
+//! - A request id (`x-ms-request-id`, `client-request-id`, a sign-in log's `Request ID`) is not
+//!   taken as a trace or correlation id. The one exception is Microsoft's sign-in error page
+//!   ("Sorry, but we're having trouble signing you in", "Troubleshooting details", ...), whose
+//!   `Request Id` is the value every other format calls Trace ID.
+//! - A bare number is an AADSTS code only when labelled `Sign-in error code`, or labelled
+//!   `errorCode`/`Error Code`/`ResultType` in a sign-in log record or on the sign-in error page.
+//! - The timestamp is the one Entra writes next to the trace and correlation ids; log-line
+//!   timestamps are not taken. Trace id, correlation id and timestamp are taken from the first
+//!   occurrence after the first code when there is one (a log may carry its own ids before it).
+//! - Masked or placeholder values (`***`, `xxxxxxxx-...`, `<app-id>`, `{EUII Hidden}`, the zero
+//!   GUID, `11111111-...`) are never reported.
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -26,41 +44,82 @@ pub struct Explanation {
     pub upn: Option<String>,
 }
 
-const GUID: &str = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+const GUID: &str = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b";
+/// Between a label and its value: quotes, colons, equals signs, markdown emphasis and code
+/// marks, table bars, and the gutter of a wrapped line (`     | `, Terraform's `│ `).
+const SEP: &str = r#"[\s"'`*|│:=]{0,40}"#;
+const DOMAIN: &str = r"[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)+";
 
 fn re(pattern: &str) -> Regex {
-    Regex::new(&pattern.replace("{GUID}", GUID)).expect("patterns are constant and tested")
+    // ASCII word boundaries: a Unicode `\b` makes the fast DFA give up on non-ASCII text.
+    let p = pattern
+        .replace("{GUID}", GUID)
+        .replace("{SEP}", SEP)
+        .replace("{DOMAIN}", DOMAIN)
+        .replace(r"\b", r"(?-u:\b)");
+    Regex::new(&p).expect("patterns are constant and tested")
 }
 
-static CODE: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)AADSTS[ _:-]?(\d{4,9})"));
+/// `AADSTS50012`, `AADSTS 50012`, glued to the text before it (`invalid_resource;AADSTS500011`).
+static CODE: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)AADSTS[ _:-]?([0-9]{4,})"));
+/// `"error_codes":[50076,50079]`, `'error_codes': [700016]`, `ErrorCodes=[50173]`.
 static ERROR_CODES: LazyLock<Regex> =
-    LazyLock::new(|| re(r#"(?i)"?error_?codes"?\s*[:=]\s*\[([\d,\s]+)\]"#));
-static LOG_CODE: LazyLock<Regex> =
-    LazyLock::new(|| re(r#"(?i)(?:sign-?in\s+)?error\s*_?code"?\s*[:=]?\s*"?(\d{5,9})\b"#));
-static SIGNIN_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)sign-?ins?\b|signin|entra|azure ad|\baad\b|microsoftonline|errorcode")
+    LazyLock::new(|| re(r#"(?i)error_?codes["']?\s*[:=]\s*\[([0-9,\s"'│|]*)\]"#));
+/// `Sign-in error code: 50126`, counted wherever it appears.
+static SIGNIN_CODE: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"(?i)sign-?in\s+error\s*_?code["']?\s*[:=]?\s*["']?([0-9]{5,7})\b"#));
+/// `errorCode: 53003`, `Error Code: 53003`, `ResultType: 50126`: counted only in a sign-in log
+/// record or on the sign-in error page.
+static LOG_CODE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r#"(?i)(?:error\s*_?code|result_?type)["']?\s*[:=]?\s*["']?([0-9]{5,7})\b"#)
 });
-static TRACE: LazyLock<Regex> =
-    LazyLock::new(|| re(r#"(?i)trace[ _-]?id"?\s*[:=]\s*"?\s*({GUID})"#));
-static CORRELATION: LazyLock<Regex> =
-    LazyLock::new(|| re(r#"(?i)correlation[ _-]?id"?\s*[:=]\s*"?\s*({GUID})"#));
+static SIGNIN_LOG: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)failure\s*reason|conditionalAccessStatus|resultType|resultDescription|sign-?in\s*(?:logs?|activity)|\bsignins\b|auditlogs",
+    )
+});
+/// Microsoft's sign-in error page, copied as text.
+static SIGNIN_PAGE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?imR)having trouble signing you in|^\s*troubleshooting details\s*$|flag sign-in events for review|^\s*advanced diagnostics:|cannot access this right now|can[’']?t get there from here|^\s*more details\s*$",
+    )
+});
+static TRACE: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)trace[ _-]?id{SEP}({GUID})"));
+static CORRELATION: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)correlation[ _-]?id{SEP}({GUID})"));
+static PAGE_REQUEST: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\brequest[ _-]?id{SEP}({GUID})"));
+/// Where the ids Entra writes sit, whatever their value: a timestamp near one is the error's.
+static ID_LABEL: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)trace[ _-]?id|correlation[ _-]?id"));
 static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
-    re(r#"(?i)time_?stamp"?\s*[:=]\s*"?\s*(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?)"#)
+    re(
+        r"(?i)time[ _-]?stamp{SEP}([0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)",
+    )
 });
+/// `app 'GUID'`, `Application with identifier 'GUID'`, `App id: GUID`, `client_id=GUID`,
+/// `-ApplicationId GUID`, `AZURE_CLIENT_ID=GUID`, `Application (client) ID: GUID`. The last
+/// group catches ARM's `The client 'GUID' with object id ...`, which names an object id.
 static APP: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)\b(?:app(?:lication)?|client)(?:[ _-]?id)?\b(?:\s+with\s+(?:identifier|id))?"?\s*[:=]?\s*['"{(\[]?\s*({GUID})"#,
+        r"(?i)(?:\b|_)(?:app(?:lication)?|client)(?:\s*\((?:client|app)\))?(?:[ _-]?id(?:entifier)?)?\b(?:\s+with\s+(?:identifier|id))?{SEP}({GUID})(['\x22]?\s+with\s+object\s+id)?",
     )
 });
+/// `the application Woodgrove Expense Portal ('GUID')`.
+static APP_NAMED: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"(?i)\bapplication\s+[A-Za-z0-9 ._&-]{1,80}?\s*\(\s*['"]?({GUID})"#));
 static APP_FLAG: LazyLock<Regex> = LazyLock::new(|| re(r#"(?:--username|-u)\s+['"]?({GUID})"#));
+/// `tenant 'GUID'`, `--tenant x`, `-TenantId x`, `tenant-id: x`, `tenant named x`,
+/// `Specified tenant identifier 'x'`, `directory 'x'`, `Directory (tenant) ID: x`,
+/// `Resource tenant ID`, `"resourceTenantId"`.
 static TENANT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)\b(?:tenant(?:[ _-]?id)?|directory)\b(?:\s+named)?"?\s*[:=]?\s*['"]?\s*({GUID}|[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)"#,
+        r"(?i)(?:\b|_)(?:resource[ _-]?|home[ _-]?)?(?:tenant(?:[ _-]?id(?:entifier)?)?|directory(?:\s*\(tenant\))?(?:[ _-]?id)?)\b(?:\s+named)?{SEP}({GUID}|{DOMAIN})\b",
     )
 });
+/// `does not exist in the woodgrove.com directory`.
+static IN_DIRECTORY: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\bin\s+the\s+({DOMAIN})\s+directory\b"));
 static AUTHORITY: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)login\.(?:microsoftonline\.(?:com|us)|partner\.microsoftonline\.cn|chinacloudapi\.cn)/([A-Za-z0-9.-]+)/",
+        r#"(?i)(?:login\.microsoftonline\.(?:com|us|de)|login\.partner\.microsoftonline\.cn|login\.chinacloudapi\.cn|login\.windows\.net|login\.microsoft\.com)/([A-Za-z0-9.-]+)(?:[/"'?\s]|$)"#,
     )
 });
 static UPN: LazyLock<Regex> = LazyLock::new(|| {
@@ -68,57 +127,102 @@ static UPN: LazyLock<Regex> = LazyLock::new(|| {
         r#"(?i)\b(?:user(?:[ _-]?principal[ _-]?name)?|upn|account|username|login_hint)\b'?"?\s*[:=]?\s*['"]?\s*([A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)"#,
     )
 });
+/// OAuth 2.0 and Entra error strings, as they appear in `"error": "..."`, `ErrorCode: ...`,
+/// `ServerError: ...: ` or `[invalid_grant]`; a whole word only.
+static OAUTH_ERROR: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(invalid_request|invalid_client|invalid_grant|unauthorized_client|unsupported_grant_type|invalid_scope|invalid_resource|interaction_required|access_denied|server_error|temporarily_unavailable|consent_required|login_required|authorization_pending|authorization_declined|bad_verification_code|expired_token|unsupported_response_type|slow_down|invalid_target)\b",
+    )
+});
+static ANSI: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]{0,256}(?:\x07|\x1b\\)?|[@-Z\\-_])")
+});
+static FORM_ENCODED: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)error_description=|%3a\+|\+ID%3a|%0d%0a"));
 
-/// OAuth 2.0 and Entra error strings, as they appear in `"error": "..."`.
-const OAUTH_ERRORS: &[&str] = &[
-    "invalid_request",
-    "invalid_client",
-    "invalid_grant",
-    "unauthorized_client",
-    "unsupported_grant_type",
-    "invalid_scope",
-    "invalid_resource",
-    "interaction_required",
-    "access_denied",
-    "server_error",
-    "temporarily_unavailable",
-    "consent_required",
-    "login_required",
-    "authorization_pending",
-    "expired_token",
-    "unsupported_response_type",
-    "slow_down",
-    "invalid_target",
-];
-
-/// Undo the layers real logs add: JSON string escapes (several levels), form encoding, and a
-/// console that broke a GUID or code across lines.
+/// Undo the layers real logs add.
 fn normalize(text: &str) -> String {
     let mut s = text.replace('\0', "");
-    for _ in 0..4 {
-        if !s.contains('\\') {
-            break;
-        }
-        let next = s
-            .replace("\\\\", "\u{1}")
-            .replace("\\r\\n", "\n")
-            .replace("\\n", "\n")
-            .replace("\\r", "\n")
-            .replace("\\t", " ")
-            .replace("\\\"", "\"")
-            .replace("\\/", "/")
-            .replace("\\u0027", "'")
-            .replace("\\u0022", "\"")
-            .replace('\u{1}', "\\");
-        if next == s {
-            break;
-        }
-        s = next;
+    if s.contains('\x1b') {
+        s = ANSI.replace_all(&s, "").into_owned();
     }
-    if s.contains("Trace+ID") || s.contains("error_description=") || s.contains("%3A") {
+    // JSON (and Python repr) string escapes, one level per pass.
+    for _ in 0..8 {
+        match unescape_once(&s) {
+            Some(next) => s = next,
+            None => break,
+        }
+    }
+    if s.contains('&') && s.contains(';') {
+        s = s
+            .replace("&#39;", "'")
+            .replace("&#x27;", "'")
+            .replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&nbsp;", " ")
+            .replace("&amp;", "&");
+    }
+    if FORM_ENCODED.is_match(&s) {
         s = percent_decode(&s.replace('+', " "));
     }
     join_wrapped(&s)
+}
+
+/// Decode one level of backslash escapes; `None` when there is nothing to decode.
+fn unescape_once(s: &str) -> Option<String> {
+    if !s.contains('\\') {
+        return None;
+    }
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    let mut changed = false;
+    let mut i = 0;
+    while i + 1 < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        let (replacement, len): (Option<char>, usize) = match b[i + 1] {
+            b'\\' => (Some('\\'), 2),
+            b'"' => (Some('"'), 2),
+            b'\'' => (Some('\''), 2),
+            b'/' => (Some('/'), 2),
+            b'n' => (Some('\n'), 2),
+            b't' => (Some('\t'), 2),
+            // `\r\n` is one line break; a lone `\r` is one too.
+            b'r' if b.get(i + 2..i + 4) == Some(b"\\n") => (Some('\n'), 4),
+            b'r' => (Some('\n'), 2),
+            b'u' => match b
+                .get(i + 2..i + 6)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .and_then(char::from_u32)
+            {
+                Some(c) => (Some(c), 6),
+                None => (None, 2),
+            },
+            _ => (None, 1),
+        };
+        match replacement {
+            Some(c) => {
+                // `i` is at an ASCII backslash and `i + len` just after ASCII bytes: both are
+                // character boundaries.
+                out.push_str(&s[last..i]);
+                out.push(c);
+                i += len;
+                last = i;
+                changed = true;
+            }
+            None => i += len,
+        }
+    }
+    if !changed {
+        return None;
+    }
+    out.push_str(&s[last..]);
+    Some(out)
 }
 
 fn percent_decode(s: &str) -> String {
@@ -127,7 +231,8 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%'
-            && let Some(h) = s.get(i + 1..i + 3)
+            && let Some(h) = bytes.get(i + 1..i + 3)
+            && let Ok(h) = std::str::from_utf8(h)
             && let Ok(b) = u8::from_str_radix(h, 16)
         {
             out.push(b);
@@ -140,106 +245,304 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Remove line breaks (and the indentation after them) that split a run of hex digits and
-/// dashes, as a narrow console does to a GUID; other line breaks stay.
+fn is_hexish(b: u8) -> bool {
+    b.is_ascii_hexdigit() || b == b'-'
+}
+
+/// `8-4-4-4-12` hexadecimal digits.
+fn guid_shaped(b: &[u8]) -> bool {
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// Remove a line break (and the indentation or `|`/`│` gutter after it) where a console broke a
+/// GUID or an AADSTS code in two; other line breaks stay. Each break looks at most a few dozen
+/// bytes either side, so the pass is linear.
 fn join_wrapped(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
+    let b = s.as_bytes();
     let mut out = String::with_capacity(s.len());
+    let mut last = 0;
     let mut i = 0;
-    let is_hexish = |c: char| c.is_ascii_hexdigit() || c == '-';
-    while i < chars.len() {
-        let c = chars[i];
-        if (c == '\n' || c == '\r') && i > 0 && is_hexish(chars[i - 1]) {
-            let mut j = i;
-            while j < chars.len() && chars[j].is_whitespace() {
-                j += 1;
-            }
-            // Only join when the run before the break is GUID-shaped so far (contains a dash
-            // or is long hex), and the text after continues it.
-            let run_start = out.rfind(|ch: char| !is_hexish(ch)).map_or(0, |p| p + 1);
-            let run = &out[run_start..];
-            if j < chars.len()
-                && is_hexish(chars[j])
-                && run.len() >= 8
-                && run.contains('-')
-                && run.len() < 36
-            {
-                i = j;
-                continue;
-            }
+    while i < b.len() {
+        if b[i] != b'\n' {
+            i += 1;
+            continue;
         }
-        out.push(c);
-        i += 1;
+        let end = if i > last && b[i - 1] == b'\r' {
+            i - 1
+        } else {
+            i
+        };
+        let mut j = i + 1;
+        while j < b.len() && (b[j] == b' ' || b[j] == b'\t') {
+            j += 1;
+        }
+        if b.get(j) == Some(&b'|') {
+            j += 1;
+        } else if b.get(j..j + 3) == Some("│".as_bytes()) {
+            j += 3;
+        }
+        while j < b.len() && (b[j] == b' ' || b[j] == b'\t') {
+            j += 1;
+        }
+        if joins(b, last, end, j) {
+            // `end` is at an ASCII byte and `j` just after ASCII bytes or a whole `│`.
+            out.push_str(&s[last..end]);
+            last = j;
+            i = j;
+        } else {
+            i += 1;
+        }
     }
+    out.push_str(&s[last..]);
     out
 }
 
-/// A value that only stands in for a real one: zero GUIDs and the like.
-fn is_placeholder(v: &str) -> bool {
-    let hex: String = v.chars().filter(|c| *c != '-').collect();
-    !hex.is_empty() && hex.chars().all(|c| c == '0')
+/// Whether the text ending at `end` and the text starting at `start` are two halves of one
+/// GUID or one AADSTS code. `floor` is where the unjoined text begins.
+fn joins(b: &[u8], floor: usize, end: usize, start: usize) -> bool {
+    let mut bs = end;
+    while bs > floor && end - bs <= 36 && is_hexish(b[bs - 1]) {
+        bs -= 1;
+    }
+    let mut ae = start;
+    while ae < b.len() && ae - start <= 36 && is_hexish(b[ae]) {
+        ae += 1;
+    }
+    let (before, after) = (&b[bs..end], &b[start..ae]);
+    if before.is_empty() || after.is_empty() {
+        return false;
+    }
+    let clean_before = bs == 0 || !b[bs - 1].is_ascii_alphanumeric();
+    let clean_after = ae == b.len() || !b[ae].is_ascii_alphanumeric();
+    if clean_before && clean_after && before.len() + after.len() == 36 {
+        let mut joined = Vec::with_capacity(36);
+        joined.extend_from_slice(before);
+        joined.extend_from_slice(after);
+        if guid_shaped(&joined) {
+            return true;
+        }
+    }
+    // `AADSTS700` + `0215`: a code is at least five digits, so fewer before the break means
+    // the code goes on.
+    let digits_before = b[..end]
+        .iter()
+        .rev()
+        .take(5)
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    let digits_after = b[start..]
+        .iter()
+        .take(9)
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    let prefix_end = end - digits_before;
+    digits_before < 5
+        && digits_after > 0
+        && (5..=8).contains(&(digits_before + digits_after))
+        && prefix_end >= 6
+        && prefix_end - 6 >= floor
+        && b[prefix_end - 6..prefix_end].eq_ignore_ascii_case(b"AADSTS")
+        && b.get(start + digits_after)
+            .is_none_or(|c| !c.is_ascii_digit())
 }
 
-fn first_capture(re: &Regex, text: &str) -> Option<String> {
-    re.captures_iter(text)
-        .filter_map(|c| c.get(1).map(|m| m.as_str().to_string()))
-        .find(|v| !is_placeholder(v))
+/// A value that only stands in for a real one: the zero GUID, one digit repeated, `12345678-...`,
+/// `aaaaaaaa-bbbb-...`, `yourtenant.onmicrosoft.com`.
+fn is_placeholder(v: &str) -> bool {
+    let lower = v.to_ascii_lowercase();
+    let hex: Vec<u8> = lower.bytes().filter(|c| *c != b'-').collect();
+    if hex.len() == 32 && hex.iter().all(u8::is_ascii_hexdigit) {
+        return hex.iter().all(|c| *c == hex[0])
+            || lower.starts_with("12345678-")
+            || lower == "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+    }
+    lower.starts_with("your") || lower.starts_with("example.") || lower.contains("tenant-name")
 }
 
 fn is_common_authority(t: &str) -> bool {
-    ["common", "organizations", "consumers", "oauth2", "error"]
-        .iter()
-        .any(|x| t.eq_ignore_ascii_case(x))
+    [
+        "common",
+        "organizations",
+        "consumers",
+        "oauth2",
+        "error",
+        "te",
+    ]
+    .iter()
+    .any(|x| t.eq_ignore_ascii_case(x))
 }
 
-/// Host names that are Microsoft endpoints, not tenants.
+/// Host names that are Microsoft or other service endpoints, not tenants.
 fn is_endpoint_host(t: &str) -> bool {
     let t = t.to_ascii_lowercase();
     [
         "microsoftonline.com",
+        "microsoftonline.us",
         "microsoft.com",
         "windows.net",
         "azure.com",
+        "azure.net",
         "visualstudio.com",
         "live.com",
+        "aka.ms",
+        "github.com",
+        "githubusercontent.com",
     ]
     .iter()
-    .any(|h| t.ends_with(h))
+    .any(|h| t == *h || t.strip_suffix(h).is_some_and(|p| p.ends_with('.')))
+}
+
+/// A domain-looking tenant value: its last label is a lowercase word, not a version number, a
+/// file extension or the next sentence (`tenant ID.Please`).
+fn is_tenant_domain(t: &str) -> bool {
+    let (Some(first), Some(tld)) = (t.split('.').next(), t.rsplit('.').next()) else {
+        return false;
+    };
+    tld.len() >= 2
+        && tld.bytes().all(|c| c.is_ascii_lowercase())
+        && !first.eq_ignore_ascii_case("id")
+        && ![
+            "tf", "py", "js", "ts", "cs", "go", "rs", "json", "yaml", "yml", "txt", "exe", "dll",
+            "ps1", "psd1", "psm1", "log", "md", "sh", "xml", "html",
+        ]
+        .iter()
+        .any(|e| tld.eq_ignore_ascii_case(e))
+        && !is_endpoint_host(t)
+}
+
+/// The values `re` captures (group 1), with where each starts; placeholders left out.
+fn captures(re: &Regex, t: &str) -> Vec<(usize, String)> {
+    re.captures_iter(t)
+        .filter_map(|c| c.get(1))
+        .filter(|m| !is_placeholder(m.as_str()))
+        .map(|m| (m.start(), m.as_str().to_string()))
+        .collect()
+}
+
+/// The first candidate at or after `after`, else the first one.
+fn pick(cands: Vec<(usize, String)>, after: Option<usize>) -> Option<String> {
+    let later = after.and_then(|a| cands.iter().position(|(p, _)| *p >= a));
+    let i = later.unwrap_or(0);
+    cands.into_iter().nth(i).map(|(_, v)| v)
+}
+
+fn lower_guid(v: String) -> String {
+    if guid_shaped(v.as_bytes()) {
+        v.to_ascii_lowercase()
+    } else {
+        v
+    }
+}
+
+/// Every code with the byte offset where it appears.
+fn find_codes(t: &str) -> Vec<(usize, u32)> {
+    let mut found: Vec<(usize, u32)> = Vec::new();
+    let mut push = |pos: usize, digits: &str| {
+        if (4..=8).contains(&digits.len())
+            && let Ok(n) = digits.parse::<u32>()
+        {
+            found.push((pos, n));
+        }
+    };
+    for c in CODE.captures_iter(t) {
+        if let Some(m) = c.get(1) {
+            push(m.start(), m.as_str());
+        }
+    }
+    for c in ERROR_CODES.captures_iter(t) {
+        if let Some(m) = c.get(1) {
+            for part in m.as_str().split(',') {
+                let digits = part.trim_matches(|ch: char| !ch.is_ascii_digit());
+                if digits.len() >= 5 && digits.bytes().all(|b| b.is_ascii_digit()) {
+                    push(m.start(), digits);
+                }
+            }
+        }
+    }
+    for c in SIGNIN_CODE.captures_iter(t) {
+        if let Some(m) = c.get(1) {
+            push(m.start(), m.as_str());
+        }
+    }
+    if SIGNIN_LOG.is_match(t) || SIGNIN_PAGE.is_match(t) {
+        for c in LOG_CODE.captures_iter(t) {
+            if let Some(m) = c.get(1) {
+                push(m.start(), m.as_str());
+            }
+        }
+    }
+    found.sort_by_key(|(pos, _)| *pos);
+    found
+}
+
+/// The error's timestamp: one written near a trace or correlation id label (where Entra puts
+/// it), preferring the first after the first code; failing that, a labelled timestamp shortly
+/// after the first code.
+fn find_timestamp(t: &str, first_code: Option<usize>) -> Option<String> {
+    const NEAR: usize = 300;
+    let labels: Vec<usize> = ID_LABEL.find_iter(t).map(|m| m.start()).collect();
+    let cands = captures(&TIMESTAMP, t);
+    let near = |p: usize| {
+        let i = labels.partition_point(|l| *l + NEAR < p);
+        labels.get(i).is_some_and(|l| *l <= p + NEAR)
+    };
+    let near_cands: Vec<(usize, String)> =
+        cands.iter().filter(|(p, _)| near(*p)).cloned().collect();
+    if !near_cands.is_empty() {
+        return pick(near_cands, first_code);
+    }
+    let code = first_code?;
+    cands
+        .into_iter()
+        .find(|(p, _)| *p >= code && *p - code <= 2000)
+        .map(|(_, v)| v)
+}
+
+fn find_app(t: &str) -> Option<String> {
+    let mut cands: Vec<(usize, String)> = APP
+        .captures_iter(t)
+        .filter(|c| c.get(2).is_none())
+        .filter_map(|c| c.get(1))
+        .filter(|m| !is_placeholder(m.as_str()))
+        .map(|m| (m.start(), m.as_str().to_string()))
+        .collect();
+    cands.extend(captures(&APP_NAMED, t));
+    cands.extend(captures(&APP_FLAG, t));
+    cands.sort_by_key(|(p, _)| *p);
+    cands.into_iter().next().map(|(_, v)| lower_guid(v))
+}
+
+fn find_tenant(t: &str) -> Option<String> {
+    let mut named: Vec<(usize, String)> = captures(&TENANT, t);
+    named.extend(captures(&IN_DIRECTORY, t));
+    named.retain(|(_, v)| guid_shaped(v.as_bytes()) || is_tenant_domain(v));
+    named.sort_by_key(|(p, _)| *p);
+    named
+        .into_iter()
+        .next()
+        .map(|(_, v)| v)
+        .or_else(|| {
+            captures(&AUTHORITY, t)
+                .into_iter()
+                .map(|(_, v)| v)
+                .find(|v| {
+                    !is_common_authority(v) && (guid_shaped(v.as_bytes()) || is_tenant_domain(v))
+                })
+        })
+        .map(lower_guid)
 }
 
 /// Read `text` and pull out what it says. Never panics, whatever the input.
 pub fn explain(text: &str) -> Explanation {
     let norm = normalize(text);
     let t = norm.as_str();
-    let mut found: Vec<(usize, u32)> = Vec::new();
-    for c in CODE.captures_iter(t) {
-        if let Some(m) = c.get(1)
-            && let Ok(n) = m.as_str().parse()
-        {
-            found.push((m.start(), n));
-        }
-    }
-    for c in ERROR_CODES.captures_iter(t) {
-        if let Some(m) = c.get(1) {
-            for part in m.as_str().split(',') {
-                if let Ok(n) = part.trim().parse::<u32>()
-                    && n >= 1000
-                {
-                    found.push((m.start(), n));
-                }
-            }
-        }
-    }
-    if SIGNIN_CONTEXT.is_match(t) {
-        for c in LOG_CODE.captures_iter(t) {
-            if let Some(m) = c.get(1)
-                && let Ok(n) = m.as_str().parse()
-            {
-                found.push((m.start(), n));
-            }
-        }
-    }
-    found.sort_by_key(|(pos, _)| *pos);
+
+    let found = find_codes(t);
+    let first_code = found.first().map(|(p, _)| *p);
     let mut seen = HashSet::new();
     let codes: Vec<u32> = found
         .into_iter()
@@ -247,42 +550,24 @@ pub fn explain(text: &str) -> Explanation {
         .filter(|c| seen.insert(*c))
         .collect();
 
-    let error = OAUTH_ERRORS
-        .iter()
-        .filter_map(|e| t.find(e).map(|p| (p, *e)))
-        .filter(|(p, e)| {
-            // A whole token, not part of a longer word.
-            let before = t[..*p].chars().next_back();
-            let after = t[p + e.len()..].chars().next();
-            !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
-                && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
-        })
-        .min_by_key(|(p, _)| *p)
-        .map(|(_, e)| e.to_string());
-
-    let tenant = TENANT
-        .captures_iter(t)
-        .filter_map(|c| c.get(1).map(|m| m.as_str().to_string()))
-        .find(|v| !is_placeholder(v) && !is_endpoint_host(v))
-        .or_else(|| {
-            AUTHORITY
-                .captures_iter(t)
-                .filter_map(|c| c.get(1).map(|m| m.as_str().to_string()))
-                .find(|v| !is_common_authority(v) && !is_placeholder(v))
-        });
+    let mut traces = captures(&TRACE, t);
+    if traces.is_empty() && SIGNIN_PAGE.is_match(t) {
+        traces = captures(&PAGE_REQUEST, t);
+    }
 
     Explanation {
         primary_code: codes.first().copied(),
         codes,
-        error,
-        trace_id: first_capture(&TRACE, t).map(|g| g.to_lowercase()),
-        correlation_id: first_capture(&CORRELATION, t).map(|g| g.to_lowercase()),
-        timestamp: first_capture(&TIMESTAMP, t),
-        app_id: first_capture(&APP, t)
-            .or_else(|| first_capture(&APP_FLAG, t))
-            .map(|g| g.to_lowercase()),
-        tenant,
-        upn: first_capture(&UPN, t),
+        error: OAUTH_ERROR
+            .captures(t)
+            .and_then(|c| c.get(1))
+            .map(|m| m.as_str().to_string()),
+        trace_id: pick(traces, first_code).map(|g| g.to_ascii_lowercase()),
+        correlation_id: pick(captures(&CORRELATION, t), first_code).map(|g| g.to_ascii_lowercase()),
+        timestamp: find_timestamp(t, first_code),
+        app_id: find_app(t),
+        tenant: find_tenant(t),
+        upn: captures(&UPN, t).into_iter().next().map(|(_, v)| v),
     }
 }
 
@@ -334,6 +619,19 @@ mod tests {
     }
 
     #[test]
+    fn wrapped_code_is_joined_but_whole_lines_are_not() {
+        assert_eq!(
+            explain("failed: AADSTS700\n0215: Invalid").codes,
+            vec![7000215]
+        );
+        // A whole code at the end of a line stays apart from digits on the next.
+        assert_eq!(explain("AADSTS50011\n2024-05-14 x").codes, vec![50011]);
+        // A date at a line end is not a GUID half.
+        let j = join_wrapped("2024-05-14\n2024-05-15");
+        assert_eq!(j, "2024-05-14\n2024-05-15");
+    }
+
+    #[test]
     fn masked_values_are_none() {
         let e = explain(
             "AADSTS700016: Application with identifier '***' was not found in the directory '00000000-0000-0000-0000-000000000000'. client_id: xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
@@ -341,6 +639,10 @@ mod tests {
         assert_eq!(e.codes, vec![700016]);
         assert_eq!(e.app_id, None);
         assert_eq!(e.tenant, None);
+        let e = explain(
+            "AADSTS50034: The user account {EUII Hidden} does not exist in the yourtenant.onmicrosoft.com directory. app_id=11111111-1111-1111-1111-111111111111",
+        );
+        assert_eq!((e.app_id, e.tenant, e.upn), (None, None, None));
     }
 
     #[test]
@@ -348,6 +650,62 @@ mod tests {
         let e =
             explain("HTTP 404 error code 18456, request id 3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b");
         assert!(e.codes.is_empty() && e.primary_code.is_none());
+        // "Microsoft Entra" is not a sign-in log: a SQL error number stays a SQL error number.
+        let e = explain("Authentication: Microsoft Entra MFA\nLogin failed. Error code 18456");
+        assert!(e.codes.is_empty());
+    }
+
+    #[test]
+    fn sign_in_log_codes_need_a_sign_in_log() {
+        assert_eq!(explain("Sign-in error code: 50126").codes, vec![50126]);
+        assert_eq!(
+            explain(r#"{"status":{"errorCode":50053,"failureReason":"Account is locked"}}"#).codes,
+            vec![50053]
+        );
+        assert!(
+            explain(r#"{"errorCode":50053,"message":"x"}"#)
+                .codes
+                .is_empty()
+        );
+        assert_eq!(
+            explain("In the sign-in logs I see error code 50012 for the app").codes,
+            vec![50012]
+        );
+    }
+
+    #[test]
+    fn tenant_domains_are_not_endpoints_or_files() {
+        let e = explain("AADSTS90002: Tenant 'contoso.onmicrosoft.com' not found.");
+        assert_eq!(e.tenant.as_deref(), Some("contoso.onmicrosoft.com"));
+        let e = explain("AADSTS90002: tenant login.microsoftonline.com, directory main.tf");
+        assert_eq!(e.tenant, None);
+        let e = explain("AADSTS90002: check the tenant ID.Please retry, tenant v2.0");
+        assert_eq!(e.tenant, None);
+    }
+
+    #[test]
+    fn object_id_is_not_an_app_id() {
+        let e = explain(
+            "The client '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b' with object id '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b' does not have authorization",
+        );
+        assert_eq!(e.app_id, None);
+    }
+
+    #[test]
+    fn upn_is_read() {
+        let e = explain("AADSTS50126: Invalid username or password. User: alex@woodgrove.com");
+        assert_eq!(e.upn.as_deref(), Some("alex@woodgrove.com"));
+    }
+
+    #[test]
+    fn unescape_handles_levels_and_odd_escapes() {
+        assert_eq!(
+            unescape_once(r#"a\"b\\c\u0027"#).as_deref(),
+            Some("a\"b\\c'")
+        );
+        assert_eq!(unescape_once(r"C:\Modules\x"), None);
+        assert_eq!(unescape_once(r"\u12"), None);
+        assert_eq!(unescape_once("é\\"), None);
     }
 
     #[test]
@@ -357,11 +715,25 @@ mod tests {
             "\\",
             "%",
             "%Z",
+            "%é",
             "AADSTS",
             "AADSTS99999999999999",
             "\u{0}\u{1b}[31m",
+            "\u{1b}",
+            "\u{1b}]",
             "Trace+ID%3",
             "é%C3",
+            "\n",
+            "\r\n",
+            "-\n-",
+            "AADSTS\n",
+            "\nAADSTS1\n2",
+            "é\n│",
+            "│\n│",
+            "a\n|",
+            "\\u",
+            "\\u00",
+            "\\r\\",
         ] {
             let _ = explain(s);
         }
