@@ -71,27 +71,9 @@ class CheckError(Exception):
 
 def flow_commands(path, shell):
     """Yield (line, command) for each `shell` command of a flow file."""
-    def get(node, key):
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                if isinstance(k, yaml.ScalarNode) and k.value == key:
-                    return v
-        return None
-
-    with open(path, encoding='utf-8') as f:
-        try:
-            root = yaml.compose(f, Loader=yaml.SafeLoader)
-        except yaml.YAMLError as ex:
-            sys.stderr.write('%s: invalid YAML: %s\n' % (path, ex))
-            raise SystemExit(2) from ex
-    nodes = get(root, 'nodes')
-    for _node_id, node in (nodes.value if isinstance(nodes, yaml.MappingNode) else []):
-        for key in ('checks', 'commands'):
-            items = get(node, key)
-            for item in (items.value if isinstance(items, yaml.SequenceNode) else []):
-                sh, cmd = get(item, 'shell'), get(item, 'command')
-                if isinstance(sh, yaml.ScalarNode) and sh.value == shell and isinstance(cmd, yaml.ScalarNode):
-                    yield cmd.start_mark.line + 1 + (1 if cmd.style in ('|', '>') else 0), cmd.value
+    from flowfile import flow_commands as read  # the script's folder is on sys.path
+    for line, command, _kinds in read(path, shell):
+        yield line, command
 
 
 # ---------------------------------------------------------------------------
