@@ -208,3 +208,27 @@ fn env_var_path_list_is_read() {
     assert!(out.contains("7000222-example.yaml"), "{out}");
     assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent-dir"));
 }
+
+/// The flows issue's acceptance: on the shipped flows, two first answers for 50012 reach a leaf
+/// whose commands carry the app id.
+#[test]
+fn shipped_50012_first_answers_reach_a_rendered_leaf() {
+    let var = format!("app-id={GUID}");
+    let o = Command::new(env!("CARGO_BIN_EXE_aadsts-wizard"))
+        .args([
+            "walk", "50012", "--answer", "1", "--answer", "1", "--var", &var, "--json",
+        ])
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .env_remove("AADSTS_WIZARD_FLOWS")
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(0));
+    let v = json(&o);
+    assert_eq!(v["node"]["kind"], "leaf");
+    let cmds = v["node"]["commands"].as_array().expect("commands");
+    assert!(
+        cmds.iter()
+            .any(|c| c["shell"] == "az" && c["command"].as_str().is_some_and(|t| t.contains(GUID)))
+    );
+    assert!(cmds.iter().any(|c| c["shell"] == "powershell"));
+}
