@@ -8,3 +8,15 @@ pub const CATALOG: (&str, &str) = (
 );
 
 include!(concat!(env!("OUT_DIR"), "/flows.rs"));
+
+/// The shipped flows as loader input, in path order.
+pub fn flow_sources() -> Vec<crate::flow::library::SourceFile> {
+    FLOWS
+        .iter()
+        .map(|(path, text)| crate::flow::library::SourceFile {
+            path: (*path).to_string(),
+            text: (*text).to_string(),
+            origin: crate::flow::library::Origin::BuiltIn,
+        })
+        .collect()
+}

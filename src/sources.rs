@@ -106,29 +106,33 @@ fn read_file(path: &Path) -> Result<String, String> {
     })
 }
 
-/// The embedded flows as source files.
-pub fn builtin() -> Vec<SourceFile> {
-    embedded::FLOWS
-        .iter()
-        .map(|(path, text)| SourceFile {
-            path: (*path).to_string(),
-            text: (*text).to_string(),
-            origin: Origin::BuiltIn,
-        })
-        .collect()
+/// Read every path in turn (see [`read_path`]), collecting files and problems.
+pub fn read_paths<'a>(
+    paths: impl IntoIterator<Item = &'a PathBuf>,
+) -> (Vec<SourceFile>, Vec<FlowError>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        let (f, p) = read_path(path, Origin::User);
+        files.extend(f);
+        problems.extend(p);
+    }
+    (files, problems)
+}
+
+/// The built-in flow files followed by the user's, with the problems met reading them.
+pub fn all_files(cli_paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<FlowError>) {
+    let (user, problems) = read_paths(&user_paths(cli_paths));
+    let mut files = embedded::flow_sources();
+    files.extend(user);
+    (files, problems)
 }
 
 /// Built-in flows plus the user's, with every problem found on the way.
 pub fn library(catalog: &Catalog, cli_paths: &[PathBuf]) -> Library {
-    let mut files = builtin();
-    let mut read_problems = Vec::new();
-    for path in user_paths(cli_paths) {
-        let (f, p) = read_path(&path, Origin::User);
-        files.extend(f);
-        read_problems.extend(p);
-    }
+    let (files, mut problems) = all_files(cli_paths);
     let mut lib = Library::build(catalog, &files);
-    read_problems.extend(std::mem::take(&mut lib.problems));
-    lib.problems = read_problems;
+    problems.append(&mut lib.problems);
+    lib.problems = problems;
     lib
 }

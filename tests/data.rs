@@ -102,18 +102,11 @@ fn secret_family_is_linked() {
 mod flows {
     use super::catalog;
     use aadsts_wizard::embedded;
-    use aadsts_wizard::flow::library::{Library, Origin, SourceFile};
+    use aadsts_wizard::flow::library::{Library, SourceFile};
     use aadsts_wizard::flow::{Node, load};
 
     fn files() -> Vec<SourceFile> {
-        embedded::FLOWS
-            .iter()
-            .map(|(p, t)| SourceFile {
-                path: (*p).to_string(),
-                text: (*t).to_string(),
-                origin: Origin::BuiltIn,
-            })
-            .collect()
+        embedded::flow_sources()
     }
 
     #[test]

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use aadsts_wizard::catalog::{Catalog, parse_code};
 use aadsts_wizard::command::{Shell, Values};
-use aadsts_wizard::flow::library::{Library, Origin, SourceFile};
+use aadsts_wizard::flow::library::{Library, Origin};
 use aadsts_wizard::flow::{Command as FlowCommand, Flow, FlowError, Node, NodeId, WalkError};
 use aadsts_wizard::notes::{self, Ids, Session};
 
@@ -107,24 +107,10 @@ pub fn run_flows(cmd: FlowsCommand, cli_paths: &[PathBuf]) -> Result<ExitCode> {
 }
 
 fn validate(catalog: &Catalog, cli_paths: &[PathBuf], paths: &[PathBuf]) -> Result<ExitCode> {
-    let (files, mut problems): (Vec<SourceFile>, Vec<FlowError>) = if paths.is_empty() {
-        let mut files = sources::builtin();
-        let mut problems = Vec::new();
-        for p in sources::user_paths(cli_paths) {
-            let (f, e) = sources::read_path(&p, Origin::User);
-            files.extend(f);
-            problems.extend(e);
-        }
-        (files, problems)
+    let (files, mut problems) = if paths.is_empty() {
+        sources::all_files(cli_paths)
     } else {
-        let mut files = Vec::new();
-        let mut problems = Vec::new();
-        for p in paths {
-            let (f, e) = sources::read_path(p, Origin::User);
-            files.extend(f);
-            problems.extend(e);
-        }
-        (files, problems)
+        sources::read_paths(paths)
     };
     let lib = Library::build(catalog, &files);
     problems.extend(lib.problems.iter().cloned());
