@@ -245,7 +245,7 @@ fn run_wizard(args: &Args, paste: Option<String>) -> Result<ExitCode> {
             library.problems.len()
         )
     });
-    let mut opts = crate::tui::Options {
+    let mut opts = aadsts_wizard::tui::Options {
         print: args.print,
         toast,
         copy_mode: args.copy.clone(),
@@ -275,7 +275,7 @@ fn run_wizard(args: &Args, paste: Option<String>) -> Result<ExitCode> {
     }
     opts.paste = paste;
     if args.paste {
-        match crate::tui::clipboard::read_text() {
+        match aadsts_wizard::tui::clipboard::read_text() {
             Ok(text) => opts.paste = Some(text),
             Err(e) => {
                 eprintln!(
@@ -285,12 +285,12 @@ fn run_wizard(args: &Args, paste: Option<String>) -> Result<ExitCode> {
             }
         }
     }
-    let data = crate::tui::app::Data {
+    let data = aadsts_wizard::tui::app::Data {
         catalog,
         library,
         searcher: aadsts_wizard::search::Searcher::new(),
     };
-    let chosen = crate::tui::run(&data, opts)?;
+    let chosen = aadsts_wizard::tui::run(&data, opts)?;
     if let Some(cmd) = chosen {
         println!("{cmd}");
     }

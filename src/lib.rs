@@ -1,8 +1,8 @@
 //! aadsts-wizard: diagnose Microsoft Entra ID `AADSTS` sign-in errors.
 //!
-//! The library is the pure core: the code catalog, search, flows, command rendering and error
-//! text parsing. It never prints and never touches the terminal; `main.rs`, `cli.rs` and `tui`
-//! do that.
+//! The pure core: the code catalog, search, flows, command rendering, error text parsing,
+//! incident notes, history and configuration. None of it prints or touches the terminal; only
+//! `tui` (the interactive wizard) does, and the binary's `main.rs` and `cli.rs` wire it up.
 
 pub mod catalog;
 pub mod command;
@@ -12,6 +12,7 @@ pub mod flow;
 pub mod locate;
 pub mod notes;
 pub mod search;
+pub mod tui;
 
 /// A serde_yaml error message without its trailing ` at line N column M` (we print our own
 /// `file:line:col:` prefix) and starting lowercase.

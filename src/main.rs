@@ -6,7 +6,6 @@ use clap::Parser;
 
 mod cli;
 mod sources;
-mod tui;
 
 fn main() -> ExitCode {
     let args = cli::Args::parse();

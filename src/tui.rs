@@ -22,7 +22,7 @@ use ratatui::crossterm::event::{
 };
 use ratatui::crossterm::execute;
 
-use aadsts_wizard::command::Values;
+use crate::command::Values;
 
 use app::{App, Data, SearchState};
 use update::{Effect, Msg, update};

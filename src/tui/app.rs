@@ -1,12 +1,12 @@
 //! TUI state: which screen is up, what each screen remembers, and the session's values.
 //! Only `update` changes it; `view` only reads it.
 
-use aadsts_wizard::catalog::{Catalog, Entry};
-use aadsts_wizard::command::{Shell, Values};
-use aadsts_wizard::flow::library::Library;
-use aadsts_wizard::flow::{Command, Flow, Kind, Node, NodeId, Step};
-use aadsts_wizard::notes::Ids;
-use aadsts_wizard::search::{Hit, Searcher};
+use crate::catalog::{Catalog, Entry};
+use crate::command::{Shell, Values};
+use crate::flow::library::Library;
+use crate::flow::{Command, Flow, Kind, Node, NodeId, Step};
+use crate::notes::Ids;
+use crate::search::{Hit, Searcher};
 
 /// Everything loaded once at start.
 pub struct Data {

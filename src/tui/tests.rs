@@ -1,12 +1,12 @@
 //! Behaviour and screen tests of the TUI on fixture data: the embedded catalog, the example
 //! flow from flows/README.md and the triage flow.
 
-use aadsts_wizard::catalog::Catalog;
-use aadsts_wizard::command::Shell;
-use aadsts_wizard::embedded;
-use aadsts_wizard::flow::Node;
-use aadsts_wizard::flow::library::{Library, Origin, SourceFile};
-use aadsts_wizard::search::Searcher;
+use crate::catalog::Catalog;
+use crate::command::Shell;
+use crate::embedded;
+use crate::flow::Node;
+use crate::flow::library::{Library, Origin, SourceFile};
+use crate::search::Searcher;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 

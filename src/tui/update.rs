@@ -1,8 +1,8 @@
 //! The only place that changes TUI state: a `Msg` in, maybe an `Effect` out.
 
-use aadsts_wizard::command::Shell;
-use aadsts_wizard::explain;
-use aadsts_wizard::flow::{Node, Step};
+use crate::command::Shell;
+use crate::explain;
+use crate::flow::{Node, Step};
 
 use crate::tui::app::{App, Field, FlowState, Overlay, Screen, SearchState, ValuesForm};
 
@@ -390,7 +390,7 @@ fn land_on_paste(app: &mut App, text: &str) {
         app.values.insert("app-id".to_string(), v.clone());
     }
     if let Some(t) = &ex.tenant {
-        let key = if aadsts_wizard::flow::is_guid(t) {
+        let key = if crate::flow::is_guid(t) {
             "tenant-id"
         } else {
             "domain"

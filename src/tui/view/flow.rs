@@ -6,8 +6,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph};
 
-use aadsts_wizard::command::Shell;
-use aadsts_wizard::flow::Node;
+use crate::command::Shell;
+use crate::flow::Node;
 
 use crate::tui::app::{App, FlowState};
 use crate::tui::view::{Theme, clean, wrap};

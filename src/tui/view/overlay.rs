@@ -64,7 +64,7 @@ pub fn draw(_app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect, theme:
                         Span::styled(format!("  ✗ expected {expected}"), theme.warning())
                     }
                 };
-                let shown = if f.kind == aadsts_wizard::flow::Kind::Secret {
+                let shown = if f.kind == crate::flow::Kind::Secret {
                     "•".repeat(f.input.chars().count())
                 } else {
                     clean(&f.input)

@@ -6,8 +6,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
 
-use aadsts_wizard::catalog::Entry;
-use aadsts_wizard::search::Hit;
+use crate::catalog::Entry;
+use crate::search::Hit;
 
 use crate::tui::app::App;
 use crate::tui::view::{Theme, clean};
