@@ -8,6 +8,8 @@ pub mod update;
 pub mod view;
 
 #[cfg(test)]
+mod hostile_tests;
+#[cfg(test)]
 mod tests;
 
 use std::io::Write;

@@ -1,0 +1,2 @@
+//! Search screen redraw after a keystroke (placeholder; see bench/).
+fn main() {}

@@ -1,0 +1,1 @@
+//! Hostile text (escape sequences, control characters) never reaches the terminal raw.
