@@ -94,8 +94,7 @@ pub enum Command {
 
 /// The embedded catalog; a failure here is a build defect, reported rather than panicking.
 pub(crate) fn catalog() -> Result<Catalog> {
-    let (file, src) = embedded::CATALOG;
-    Catalog::from_yaml(file, src).map_err(|errs| {
+    embedded::catalog().map_err(|errs| {
         let lines: Vec<String> = errs.iter().map(ToString::to_string).collect();
         anyhow::anyhow!("the embedded catalog is invalid:\n{}", lines.join("\n"))
     })
@@ -348,11 +347,11 @@ fn lookup(catalog: &Catalog, library: &Library, code: &str, json: bool) -> Resul
         )?;
     } else {
         writeln!(out, "{}", format_entry(catalog, entry))?;
-        match library.for_code(entry.code) {
-            Some(flow) => writeln!(
+        match library.title_of(entry.code) {
+            Some((title, file)) => writeln!(
                 out,
-                "  flow       {} ({})\n\nNext: aadsts-wizard walk {}   (or open the wizard: aadsts-wizard {})",
-                flow.title, flow.file, entry.code, entry.code
+                "  flow       {title} ({file})\n\nNext: aadsts-wizard walk {}   (or open the wizard: aadsts-wizard {})",
+                entry.code, entry.code
             )?,
             None => writeln!(
                 out,

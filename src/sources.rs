@@ -31,10 +31,14 @@ pub fn user_paths(cli: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 fn read_problem(path: &Path, message: String) -> FlowError {
+    read_problem_at(path, (1, 1), message)
+}
+
+fn read_problem_at(path: &Path, (line, column): (usize, usize), message: String) -> FlowError {
     FlowError {
         file: path.display().to_string(),
-        line: 1,
-        column: 1,
+        line,
+        column,
         message,
     }
 }
@@ -73,36 +77,63 @@ pub fn read_path(path: &Path, origin: Origin) -> (Vec<SourceFile>, Vec<FlowError
     };
     for file in candidates {
         match read_file(&file) {
-            Ok(text) => files.push(SourceFile {
-                path: file.display().to_string(),
-                text,
-                origin,
-            }),
-            Err(msg) => problems.push(read_problem(&file, msg)),
+            // An alias repeats its anchor's value when read: a small file could ask for
+            // gigabytes (see `locate::first_alias`), so files with one are not loaded at all.
+            Ok(text) => match aadsts_wizard::locate::first_alias(&text) {
+                Some(at) => problems.push(read_problem_at(
+                    &file,
+                    at,
+                    "aliases ('*name') are not supported in flow files; write the text out"
+                        .to_string(),
+                )),
+                None => files.push(SourceFile {
+                    path: file.display().to_string(),
+                    text,
+                    origin,
+                }),
+            },
+            Err((at, msg)) => problems.push(read_problem_at(&file, at, msg)),
         }
     }
     (files, problems)
 }
 
-fn read_file(path: &Path) -> Result<String, String> {
+/// A file's text, or where and why it cannot be had: missing, a symlink loop, not a regular
+/// file (a folder, a FIFO that would block, `/dev/zero`), larger than the loader takes (told
+/// from its size, without reading it), or not UTF-8 (with the line and column of the bad byte).
+fn read_file(path: &Path) -> Result<String, ((usize, usize), String)> {
     use std::io::Read;
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    let start = (1, 1);
+    let meta = std::fs::metadata(path).map_err(|e| (start, format!("cannot read: {e}")))?;
     if !meta.is_file() {
-        return Err("not a regular file".to_string());
+        return Err((start, "not a regular file".to_string()));
     }
+    let too_large = |len: u64| {
+        (
+            start,
+            format!("file is too large ({len} bytes; the limit is {MAX_FLOW_BYTES})"),
+        )
+    };
     if meta.len() > MAX_FLOW_BYTES as u64 {
-        return Err(format!(
-            "file is too large ({} bytes; the limit is {MAX_FLOW_BYTES})",
-            meta.len()
-        ));
+        return Err(too_large(meta.len()));
     }
     let mut bytes = Vec::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(MAX_FLOW_BYTES as u64 + 1).read_to_end(&mut bytes))
-        .map_err(|e| format!("cannot read: {e}"))?;
+        .map_err(|e| (start, format!("cannot read: {e}")))?;
+    // It grew after we looked.
+    if bytes.len() > MAX_FLOW_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        format!("not valid UTF-8 (at byte {at})")
+        let good = std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or_default();
+        let line = good.matches('\n').count() + 1;
+        let column = good.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        (
+            (line, column),
+            format!("not valid UTF-8 (byte {at} of the file); save it as UTF-8"),
+        )
     })
 }
 
@@ -128,10 +159,11 @@ pub fn all_files(cli_paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<FlowError>) {
     (files, problems)
 }
 
-/// Built-in flows plus the user's, with every problem found on the way.
+/// Built-in flows (parsed when first used) plus the user's, with every problem found reading
+/// and loading the user's files.
 pub fn library(catalog: &Catalog, cli_paths: &[PathBuf]) -> Library {
-    let (files, mut problems) = all_files(cli_paths);
-    let mut lib = Library::build(catalog, &files);
+    let (user, mut problems) = read_paths(&user_paths(cli_paths));
+    let mut lib = Library::with_embedded(catalog, embedded::FLOWS, &user);
     problems.append(&mut lib.problems);
     lib.problems = problems;
     lib

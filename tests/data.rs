@@ -120,11 +120,58 @@ mod flows {
             .map(|n| format!("flows/{n}"))
             .collect();
         on_disk.sort();
-        let embedded: Vec<String> = embedded::FLOWS
-            .iter()
-            .map(|(p, _)| (*p).to_string())
-            .collect();
+        let embedded: Vec<String> = embedded::FLOWS.iter().map(|f| f.path.to_string()).collect();
         assert_eq!(embedded, on_disk);
+    }
+
+    /// What runs (the JSON converted at build time, and the code index read there) is exactly
+    /// what the YAML says.
+    #[test]
+    fn build_time_conversion_matches_the_yaml() {
+        let cat = catalog();
+        let (file, yaml) = embedded::CATALOG;
+        let from_json = embedded::catalog().expect("embedded catalog loads from JSON");
+        let from_yaml = aadsts_wizard::catalog::Catalog::from_yaml(file, yaml).expect("valid");
+        assert_eq!(from_json.entries(), from_yaml.entries());
+        for e in embedded::FLOWS {
+            let a = load(e.path, e.yaml, &cat).expect("valid");
+            let b =
+                aadsts_wizard::flow::load::load_json(e.path, e.yaml, e.json, &cat).expect("valid");
+            assert_eq!(a, b, "{}", e.path);
+            assert_eq!(a.codes, e.codes, "{}: build-time code index", e.path);
+            assert_eq!(
+                a.fallback, e.fallback,
+                "{}: build-time fallback flag",
+                e.path
+            );
+            assert_eq!(a.title, e.title, "{}: build-time title", e.path);
+        }
+        let lib = Library::with_embedded(&cat, embedded::FLOWS, &[]);
+        assert!(lib.check_all().is_empty());
+        let eager = Library::build(&cat, &files());
+        let lazy: Vec<_> = lib.codes().map(|(c, f, _)| (c, f.file.clone())).collect();
+        let all: Vec<_> = eager.codes().map(|(c, f, _)| (c, f.file.clone())).collect();
+        assert_eq!(lazy, all);
+        assert_eq!(
+            lib.fallback().map(|f| &f.file),
+            eager.fallback().map(|f| &f.file)
+        );
+    }
+
+    /// A broken JSON form falls back to the YAML reader, whose message has the file position.
+    #[test]
+    fn json_problems_are_reported_at_yaml_positions() {
+        let cat = catalog();
+        let yaml = "codes: [50012]\ntitle: T\nstart: a\nnodes:\n  a:\n    cause: C\n    bogus: 1\n";
+        let json =
+            r#"{"codes":[50012],"title":"T","start":"a","nodes":{"a":{"cause":"C","bogus":1}}}"#;
+        let errs = aadsts_wizard::flow::load::load_json("f.yaml", yaml, json, &cat)
+            .expect_err("unknown field");
+        assert!(errs[0].to_string().starts_with("f.yaml:7:5:"), "{errs:?}");
+        let bad =
+            aadsts_wizard::catalog::Catalog::from_json("c.yaml", "- code: 1\n  bogus: x\n", "[{")
+                .expect_err("bad");
+        assert!(bad[0].to_string().starts_with("c.yaml:"), "{bad:?}");
     }
 
     #[test]

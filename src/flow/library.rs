@@ -1,10 +1,13 @@
-//! All loaded flows, built-in and user-supplied, indexed by code. A bad file is reported and
-//! skipped; it never takes the other flows down.
+//! All flows, built-in and user-supplied, indexed by code. A bad file is reported and skipped;
+//! it never takes the other flows down. Built-in flows are parsed only when first asked for:
+//! `build.rs` already read which codes each one serves, and `tests/data.rs` checks them all.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use crate::catalog::Catalog;
-use crate::flow::{Flow, FlowError, load};
+use crate::embedded::EmbeddedFlow;
+use crate::flow::{Flow, FlowError, load, load::load_json};
 
 /// Where a flow file came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,10 +24,19 @@ pub struct SourceFile {
     pub origin: Origin,
 }
 
+#[derive(Debug)]
+enum Slot {
+    Loaded(Flow),
+    /// Parsed on first use; `None` once it turned out to be invalid.
+    Lazy(EmbeddedFlow, OnceLock<Option<Flow>>),
+}
+
 /// Every flow that loaded, which flow serves each code, and the problems of those that did not.
 #[derive(Debug, Default)]
 pub struct Library {
-    flows: Vec<(Flow, Origin)>,
+    /// Needed to check a lazily parsed flow's codes; only set when there are lazy flows.
+    catalog: Option<Catalog>,
+    flows: Vec<(Slot, Origin)>,
     by_code: BTreeMap<u32, usize>,
     fallback: Option<usize>,
     pub problems: Vec<FlowError>,
@@ -35,39 +47,109 @@ impl Library {
     /// pass built-in files first and user files after.
     pub fn build(catalog: &Catalog, files: &[SourceFile]) -> Library {
         let mut lib = Library::default();
+        lib.add_files(catalog, files);
+        lib
+    }
+
+    /// The shipped flows (parsed when first used), then `user` files (loaded now, so their
+    /// problems are known at once) overriding them code by code.
+    pub fn with_embedded(
+        catalog: &Catalog,
+        embedded: &[EmbeddedFlow],
+        user: &[SourceFile],
+    ) -> Library {
+        let mut lib = Library {
+            catalog: Some(catalog.clone()),
+            ..Library::default()
+        };
+        for e in embedded {
+            lib.index(
+                e.codes,
+                e.fallback,
+                Slot::Lazy(*e, OnceLock::new()),
+                Origin::BuiltIn,
+            );
+        }
+        lib.add_files(catalog, user);
+        lib
+    }
+
+    fn add_files(&mut self, catalog: &Catalog, files: &[SourceFile]) {
         for f in files {
             match load(&f.path, &f.text, catalog) {
                 Ok(flow) => {
-                    let idx = lib.flows.len();
-                    for code in &flow.codes {
-                        lib.by_code.insert(*code, idx);
-                    }
-                    if flow.fallback {
-                        lib.fallback = Some(idx);
-                    }
-                    lib.flows.push((flow, f.origin));
+                    let codes = flow.codes.clone();
+                    let fallback = flow.fallback;
+                    self.index(&codes, fallback, Slot::Loaded(flow), f.origin);
                 }
-                Err(errs) => lib.problems.extend(errs),
+                Err(errs) => self.problems.extend(errs),
             }
         }
-        lib
+    }
+
+    fn index(&mut self, codes: &[u32], fallback: bool, slot: Slot, origin: Origin) {
+        let idx = self.flows.len();
+        for code in codes {
+            self.by_code.insert(*code, idx);
+        }
+        if fallback {
+            self.fallback = Some(idx);
+        }
+        self.flows.push((slot, origin));
+    }
+
+    fn flow(&self, idx: usize) -> Result<&Flow, Vec<FlowError>> {
+        match &self.flows[idx].0 {
+            Slot::Loaded(flow) => Ok(flow),
+            Slot::Lazy(e, cell) => {
+                let mut errors = Vec::new();
+                let flow = cell.get_or_init(|| match &self.catalog {
+                    Some(catalog) => load_json(e.path, e.yaml, e.json, catalog)
+                        .map_err(|errs| errors = errs)
+                        .ok(),
+                    None => None,
+                });
+                match flow {
+                    Some(flow) => Ok(flow),
+                    None if errors.is_empty() => Err(vec![FlowError {
+                        file: e.path.to_string(),
+                        line: 1,
+                        column: 1,
+                        message: "this shipped flow failed to load".to_string(),
+                    }]),
+                    None => Err(errors),
+                }
+            }
+        }
+    }
+
+    /// Parse every flow not yet parsed and return the problems of all that failed, including
+    /// those found when the library was built.
+    pub fn check_all(&self) -> Vec<FlowError> {
+        let mut problems = self.problems.clone();
+        for idx in 0..self.flows.len() {
+            if let Err(errs) = self.flow(idx) {
+                problems.extend(errs);
+            }
+        }
+        problems
     }
 
     /// The flow that serves `code`.
     pub fn for_code(&self, code: u32) -> Option<&Flow> {
-        self.by_code.get(&code).map(|&i| &self.flows[i].0)
+        self.by_code.get(&code).and_then(|&i| self.flow(i).ok())
     }
 
     /// Codes with a flow, each with the flow serving it and its origin, by code.
     pub fn codes(&self) -> impl Iterator<Item = (u32, &Flow, Origin)> {
         self.by_code
             .iter()
-            .map(|(c, &i)| (*c, &self.flows[i].0, self.flows[i].1))
+            .filter_map(|(c, &i)| Some((*c, self.flow(i).ok()?, self.flows[i].1)))
     }
 
     /// The general triage flow for codes without a flow of their own.
     pub fn fallback(&self) -> Option<&Flow> {
-        self.fallback.map(|i| &self.flows[i].0)
+        self.fallback.and_then(|i| self.flow(i).ok())
     }
 
     /// The flow for `code`, or the fallback flow.
@@ -75,6 +157,16 @@ impl Library {
         self.for_code(code).or_else(|| self.fallback())
     }
 
+    /// The title and file of the flow serving `code`, without parsing it.
+    pub fn title_of(&self, code: u32) -> Option<(&str, &str)> {
+        let idx = *self.by_code.get(&code)?;
+        Some(match &self.flows[idx].0 {
+            Slot::Loaded(flow) => (flow.title.as_str(), flow.file.as_str()),
+            Slot::Lazy(e, _) => (e.title, e.path),
+        })
+    }
+
+    /// Whether a flow serves `code`, without parsing it.
     pub fn has_flow(&self, code: u32) -> bool {
         self.by_code.contains_key(&code)
     }

@@ -1,6 +1,7 @@
 //! Raw YAML to a checked [`Flow`]: resolve node ids, and report every problem with its
 //! `file:line:col`, sorted by line.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use crate::catalog::Catalog;
@@ -22,16 +23,22 @@ pub struct FlowError {
     pub message: String,
 }
 
-/// Collects problems with positions looked up by YAML path.
+/// Collects problems with positions looked up by YAML path. The source is scanned for
+/// positions only when the first problem is found: a good file never pays for it.
 pub(crate) struct Problems<'a> {
     file: &'a str,
-    positions: Positions,
+    src: &'a str,
+    positions: OnceCell<Positions>,
     pub(crate) list: Vec<FlowError>,
 }
 
 impl Problems<'_> {
+    fn positions(&self) -> &Positions {
+        self.positions.get_or_init(|| Positions::scan(self.src))
+    }
+
     pub(crate) fn at(&mut self, path: &str, message: impl Into<String>) {
-        let (line, column) = self.positions.of(path);
+        let (line, column) = self.positions().of(path);
         self.at_pos(line, column, message);
     }
 
@@ -75,9 +82,29 @@ pub fn load(file: &str, src: &str, catalog: &Catalog) -> Result<Flow, Vec<FlowEr
             return Err(one(line, column, crate::yaml_message(&e)));
         }
     };
+    check(file, src, raw, catalog)
+}
+
+/// Like [`load`], but parse `json`, the same document converted at build time (an order of
+/// magnitude faster to read than YAML). `yaml` is the original text: problems are located in it.
+pub fn load_json(
+    file: &str,
+    yaml: &str,
+    json: &str,
+    catalog: &Catalog,
+) -> Result<Flow, Vec<FlowError>> {
+    match serde_json::from_str::<RawFlow>(json) {
+        Ok(raw) => check(file, yaml, raw, catalog),
+        // Same structure, so the YAML reader reports the same problem, positioned in the file.
+        Err(_) => load(file, yaml, catalog),
+    }
+}
+
+fn check(file: &str, src: &str, raw: RawFlow, catalog: &Catalog) -> Result<Flow, Vec<FlowError>> {
     let mut p = Problems {
         file,
-        positions: Positions::scan(src),
+        src,
+        positions: OnceCell::new(),
         list: Vec::new(),
     };
     let flow = build(file, raw, catalog, &mut p);
@@ -131,9 +158,9 @@ fn build(file: &str, raw: RawFlow, catalog: &Catalog, p: &mut Problems) -> Optio
     for (key, node) in raw.nodes {
         if ids.contains_key(&key) {
             let (line, col) = p
-                .positions
+                .positions()
                 .duplicate("nodes", &key)
-                .unwrap_or_else(|| p.positions.of("nodes"));
+                .unwrap_or_else(|| p.positions().of("nodes"));
             p.at_pos(line, col, format!("duplicate node id '{key}'"));
             continue;
         }
