@@ -38,9 +38,14 @@ pub struct Args {
     #[arg(long)]
     pub paste: bool,
 
-    /// How to copy: auto (system clipboard, or OSC 52 over SSH), system, osc52, none.
-    #[arg(long, value_name = "MODE", default_value = "auto", value_parser = ["auto", "system", "osc52", "none"])]
-    pub copy: String,
+    /// How to copy: auto (system clipboard, or OSC 52 over SSH), system, osc52, none
+    /// [default: auto, or `copy:` in the config file].
+    #[arg(long, value_name = "MODE", value_parser = ["auto", "system", "osc52", "none"])]
+    pub copy: Option<String>,
+
+    /// Do not offer or remember typed values (app id, tenant, UPN) this session.
+    #[arg(long)]
+    pub no_history: bool,
 
     /// Also load flows from this folder or file (repeatable); overrides built-in flows.
     #[arg(long = "flows", value_name = "DIR", global = true)]
@@ -77,6 +82,18 @@ pub enum Command {
     Flows(flows::FlowsCommand),
     /// Walk a code's flow without the TUI: follow answers, print the question or the leaf.
     Walk(flows::WalkArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
+    ///
+    /// bash: `source <(aadsts-wizard completions bash)` in ~/.bashrc;
+    /// zsh: `aadsts-wizard completions zsh > ~/.zfunc/_aadsts-wizard`;
+    /// fish: `aadsts-wizard completions fish > ~/.config/fish/completions/aadsts-wizard.fish`;
+    /// PowerShell: `aadsts-wizard completions powershell | Out-String | Invoke-Expression` in $PROFILE.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `aadsts-wizard man | man -l -`.
+    Man,
     /// Read a pasted error (az, MSAL, token JSON, logs, a browser page) and name its codes,
     /// ids, app and tenant.
     Explain {
@@ -101,28 +118,78 @@ pub(crate) fn catalog() -> Result<Catalog> {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    match &args.command {
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Args as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "aadsts-wizard", &mut std::io::stdout());
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::Man) => {
+            let cmd = <Args as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd)
+                .render(&mut std::io::stdout())
+                .context("writing the manual page")?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
+    let (config, warning) = crate::sources::config();
+    if let Some(w) = &warning {
+        eprintln!("warning: {w}");
+    }
+    let dirs = crate::sources::FlowDirs {
+        config: config.flows.clone(),
+        cli: args.flows.clone(),
+    };
     match args.command {
         Some(Command::Lookup { code, json }) => {
             let catalog = catalog()?;
-            let library = crate::sources::library(&catalog, &args.flows);
+            let library = crate::sources::library(&catalog, &dirs);
             flows::report_problems(&library.problems);
             lookup(&catalog, &library, &code, json)
         }
         Some(Command::Search { query, limit, json }) => {
             let catalog = catalog()?;
-            let library = crate::sources::library(&catalog, &args.flows);
+            let library = crate::sources::library(&catalog, &dirs);
             flows::report_problems(&library.problems);
             search(&catalog, &library, &query.join(" "), limit, json)
         }
-        Some(Command::Flows(cmd)) => flows::run_flows(cmd, &args.flows),
-        Some(Command::Walk(w)) => flows::walk(w, &args.flows),
+        Some(Command::Flows(cmd)) => flows::run_flows(cmd, &dirs),
+        Some(Command::Walk(w)) => flows::walk(w, &dirs),
+        Some(Command::Completions { .. } | Command::Man) => Ok(ExitCode::SUCCESS),
         Some(Command::Explain {
             ref file,
             json,
             open,
-        }) => explain(&args, file, json, open),
-        None => wizard(args),
+        }) => explain(
+            &args,
+            &Setup {
+                config,
+                warning,
+                dirs,
+            },
+            file,
+            json,
+            open,
+        ),
+        None => run_wizard(
+            &args,
+            &Setup {
+                config,
+                warning,
+                dirs,
+            },
+            None,
+        ),
     }
+}
+
+/// What every command reads before it starts: the config file and the flow folders.
+pub(crate) struct Setup {
+    config: aadsts_wizard::config::Config,
+    /// Why the config file was not used, if it was not.
+    warning: Option<String>,
+    dirs: crate::sources::FlowDirs,
 }
 
 /// Read a file or stdin, invalid UTF-8 replaced.
@@ -142,7 +209,7 @@ fn read_input(file: &str) -> Result<String> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-fn explain(args: &Args, file: &str, json: bool, open: bool) -> Result<ExitCode> {
+fn explain(args: &Args, setup: &Setup, file: &str, json: bool, open: bool) -> Result<ExitCode> {
     let text = read_input(file)?;
     let ex = aadsts_wizard::explain::explain(&text);
     if open {
@@ -150,7 +217,7 @@ fn explain(args: &Args, file: &str, json: bool, open: bool) -> Result<ExitCode> 
             eprintln!("no AADSTS code found in the text");
             return Ok(ExitCode::from(1));
         }
-        return run_wizard(args, Some(text));
+        return run_wizard(args, setup, Some(text));
     }
     let found = ex.primary_code.is_some();
     if json {
@@ -222,32 +289,46 @@ fn explain(args: &Args, file: &str, json: bool, open: bool) -> Result<ExitCode> 
 }
 
 /// Open the interactive wizard.
-fn wizard(args: Args) -> Result<ExitCode> {
-    run_wizard(&args, None)
-}
-
-fn run_wizard(args: &Args, paste: Option<String>) -> Result<ExitCode> {
-    // With text piped in (`explain - --open`), keys come from /dev/tty instead of stdin.
-    let stdin_ok = std::io::stdin().is_terminal()
-        || (paste.is_some() && std::fs::File::open("/dev/tty").is_ok());
-    if !std::io::stdout().is_terminal() || !stdin_ok {
+fn run_wizard(args: &Args, setup: &Setup, paste: Option<String>) -> Result<ExitCode> {
+    // With text piped in (`explain - --open`), keys come from /dev/tty instead of stdin; with
+    // `--print` and stdout captured (`cmd=$(aadsts-wizard --print)`), the wizard draws there.
+    let tty = || std::fs::File::open("/dev/tty").is_ok();
+    let stdin_ok = std::io::stdin().is_terminal() || ((paste.is_some() || args.print) && tty());
+    let stdout_ok = std::io::stdout().is_terminal() || (args.print && tty());
+    if !stdout_ok || !stdin_ok {
         eprintln!(
             "aadsts-wizard: the interactive wizard needs a terminal; try: aadsts-wizard lookup 50012"
         );
         return Ok(ExitCode::from(2));
     }
     let catalog = catalog()?;
-    let library = crate::sources::library(&catalog, &args.flows);
-    let toast = library.problems.first().map(|p| {
+    let library = crate::sources::library(&catalog, &setup.dirs);
+    let problems = library.problems.first().map(|p| {
         format!(
             "{} flow problem(s), those files skipped; first: {p}",
             library.problems.len()
         )
     });
+    let toast = match (setup.warning.clone(), problems) {
+        (Some(a), Some(b)) => Some(format!("{a} · {b}")),
+        (a, b) => a.or(b),
+    };
+    let config = &setup.config;
+    let copy_mode = args
+        .copy
+        .as_deref()
+        .and_then(aadsts_wizard::config::CopyMode::parse)
+        .unwrap_or(config.copy);
+    let history = (config.history && !args.no_history)
+        .then(aadsts_wizard::tui::store::history_path)
+        .flatten();
     let mut opts = aadsts_wizard::tui::Options {
         print: args.print,
         toast,
-        copy_mode: args.copy.clone(),
+        copy_mode,
+        shell: Some(config.shell),
+        no_color: !config.color,
+        history,
         ..Default::default()
     };
     if let Some(text) = &args.code {
@@ -487,21 +568,5 @@ pub(crate) fn utc_now() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    aadsts_wizard::notes::utc_time(secs)
 }

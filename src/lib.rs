@@ -6,9 +6,11 @@
 
 pub mod catalog;
 pub mod command;
+pub mod config;
 pub mod embedded;
 pub mod explain;
 pub mod flow;
+pub mod history;
 pub mod locate;
 pub mod notes;
 pub mod search;

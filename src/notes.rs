@@ -46,6 +46,34 @@ pub fn redacted(flow: &Flow, values: &Values) -> Values {
         .collect()
 }
 
+/// `secs` since the Unix epoch as `2026-11-21T03:12:44Z`.
+pub fn utc_time(secs: u64) -> String {
+    let (year, month, day, h, m, s) = civil(secs);
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}Z")
+}
+
+/// The file a note of `code` taken at `secs` is saved as: `aadsts-50012-20261121T031244Z.md`
+/// (no colons, so the name is valid on every file system).
+pub fn file_name(code: u32, secs: u64) -> String {
+    let (year, month, day, h, m, s) = civil(secs);
+    format!("aadsts-{code}-{year:04}{month:02}{day:02}T{h:02}{m:02}{s:02}Z.md")
+}
+
+/// Civil UTC date and time from seconds since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil(secs: u64) -> (i64, i64, i64, u64, u64, u64) {
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day, rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
 /// Text from a flow or a paste, made safe for one Markdown line.
 fn inline(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -76,7 +104,12 @@ pub fn markdown(s: &Session) -> String {
             md.push_str(&format!("- {label}: `{}`\n", inline(v)));
         }
     }
-    for (k, v) in &values {
+    // Only this flow's values: a value typed for another flow may be a secret this flow does
+    // not declare, and it has no business in this note anyway.
+    for (k, v) in values
+        .iter()
+        .filter(|(k, _)| s.flow.placeholder(k).is_some())
+    {
         md.push_str(&format!("- `{k}`: `{}`\n", inline(v)));
     }
     if let Some(e) = s.entry {

@@ -1,32 +1,84 @@
 //! Finding flow files: the embedded ones, then the user's folders (config dir, the
-//! `AADSTS_WIZARD_FLOWS` path list, `--flows`), read safely: size-limited, UTF-8 checked, no
+//! config file's `flows:`, the `AADSTS_WIZARD_FLOWS` path list, `--flows`), and the config
+//! file itself, read safely: size-limited, UTF-8 checked, no
 //! recursion so symlink loops cannot trap us.
 
 use std::path::{Path, PathBuf};
 
 use aadsts_wizard::catalog::Catalog;
+use aadsts_wizard::config::Config;
 use aadsts_wizard::embedded;
 use aadsts_wizard::flow::FlowError;
 use aadsts_wizard::flow::library::{Library, Origin, SourceFile};
 use aadsts_wizard::flow::load::MAX_FLOW_BYTES;
 
-/// The user's flow folders, least specific first (later ones override earlier ones).
-pub fn user_paths(cli: &[PathBuf]) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let config = std::env::var_os("XDG_CONFIG_HOME")
+/// Flow folders named by the user: in the config file's `flows:` and with `--flows`.
+#[derive(Debug, Default)]
+pub struct FlowDirs {
+    pub config: Vec<PathBuf>,
+    pub cli: Vec<PathBuf>,
+}
+
+/// `$XDG_CONFIG_HOME/aadsts-wizard` (or `~/.config/aadsts-wizard`).
+pub fn config_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_CONFIG_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
-    if let Some(dir) = config {
-        let dir = dir.join("aadsts-wizard").join("flows");
-        if dir.is_dir() {
-            out.push(dir);
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .map(|d| d.join("aadsts-wizard"))
+}
+
+/// The config file's settings, or the defaults with a warning when it cannot be used.
+pub fn config() -> (Config, Option<String>) {
+    let Some(path) = config_dir().map(|d| d.join("config.yaml")) else {
+        return (Config::default(), None);
+    };
+    let text = match std::fs::read(&path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                return (
+                    Config::default(),
+                    Some(format!(
+                        "{}:1:1: not valid UTF-8 (at byte {}); using the defaults",
+                        path.display(),
+                        e.utf8_error().valid_up_to()
+                    )),
+                );
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Config::default(), None),
+        Err(e) => {
+            return (
+                Config::default(),
+                Some(format!(
+                    "{}: cannot read: {e}; using the defaults",
+                    path.display()
+                )),
+            );
         }
+    };
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    match Config::from_yaml(&path, &text, home.as_deref()) {
+        Ok(c) => (c, None),
+        Err(e) => (Config::default(), Some(format!("{e}; using the defaults"))),
     }
+}
+
+/// The user's flow folders, least specific first (later ones override earlier ones): the
+/// config folder's `flows/`, the config file's `flows:`, `AADSTS_WIZARD_FLOWS`, `--flows`.
+pub fn user_paths(dirs: &FlowDirs) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Some(dir) = config_dir().map(|d| d.join("flows"))
+        && dir.is_dir()
+    {
+        out.push(dir);
+    }
+    out.extend(dirs.config.iter().cloned());
     if let Some(list) = std::env::var_os("AADSTS_WIZARD_FLOWS") {
         out.extend(std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()));
     }
-    out.extend(cli.iter().cloned());
+    out.extend(dirs.cli.iter().cloned());
     out
 }
 
@@ -152,8 +204,8 @@ pub fn read_paths<'a>(
 }
 
 /// The built-in flow files followed by the user's, with the problems met reading them.
-pub fn all_files(cli_paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<FlowError>) {
-    let (user, problems) = read_paths(&user_paths(cli_paths));
+pub fn all_files(dirs: &FlowDirs) -> (Vec<SourceFile>, Vec<FlowError>) {
+    let (user, problems) = read_paths(&user_paths(dirs));
     let mut files = embedded::flow_sources();
     files.extend(user);
     (files, problems)
@@ -161,8 +213,8 @@ pub fn all_files(cli_paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<FlowError>) {
 
 /// Built-in flows (parsed when first used) plus the user's, with every problem found reading
 /// and loading the user's files.
-pub fn library(catalog: &Catalog, cli_paths: &[PathBuf]) -> Library {
-    let (user, mut problems) = read_paths(&user_paths(cli_paths));
+pub fn library(catalog: &Catalog, dirs: &FlowDirs) -> Library {
+    let (user, mut problems) = read_paths(&user_paths(dirs));
     let mut lib = Library::with_embedded(catalog, embedded::FLOWS, &user);
     problems.append(&mut lib.problems);
     lib.problems = problems;

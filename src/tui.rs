@@ -4,6 +4,7 @@
 pub mod app;
 pub mod clipboard;
 pub mod keys;
+pub mod store;
 pub mod update;
 pub mod view;
 
@@ -12,7 +13,8 @@ mod hostile_tests;
 #[cfg(test)]
 mod tests;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -22,11 +24,15 @@ use ratatui::crossterm::event::{
     self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
     Event, MouseButton, MouseEventKind,
 };
-use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::crossterm::{cursor, execute};
 
-use crate::command::Values;
+use crate::command::{Shell, Values};
+use crate::config::CopyMode;
 
-use app::{App, Data, SearchState};
+use app::{App, Data, Screen, SearchState};
 use update::{Effect, Msg, update};
 
 /// How the wizard starts.
@@ -43,8 +49,51 @@ pub struct Options {
     pub paste: Option<String>,
     /// A message to show first (e.g. flow files that failed to load).
     pub toast: Option<String>,
-    /// Clipboard mode: auto, system, osc52, none.
-    pub copy_mode: String,
+    pub copy_mode: CopyMode,
+    /// The shell tab shown first.
+    pub shell: Option<Shell>,
+    /// Colours off.
+    pub no_color: bool,
+    /// Where remembered values live; `None` turns remembering off.
+    pub history: Option<PathBuf>,
+}
+
+/// Set when stdout is not the terminal (`cmd=$(aadsts-wizard --print)`): then the wizard draws
+/// on `/dev/tty`, so what is printed stays clean. The panic hook reads it too.
+static DRAW_ON_TTY: AtomicBool = AtomicBool::new(false);
+
+/// The terminal the wizard draws on.
+fn screen() -> Box<dyn Write + Send> {
+    if DRAW_ON_TTY.load(Ordering::Relaxed)
+        && let Ok(tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty")
+    {
+        return Box::new(tty);
+    }
+    Box::new(std::io::stdout())
+}
+
+fn enter(out: &mut impl Write) -> std::io::Result<()> {
+    enable_raw_mode()?;
+    execute!(
+        out,
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste
+    )
+}
+
+/// Undo [`enter`]; every step is tried even if one fails.
+fn leave() {
+    let mut out = screen();
+    let _ = execute!(
+        out,
+        DisableMouseCapture,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
+    let _ = out.flush();
+    let _ = disable_raw_mode();
 }
 
 /// Leave the terminal as we found it, whatever way we leave.
@@ -52,12 +101,7 @@ struct Restore;
 
 impl Drop for Restore {
     fn drop(&mut self) {
-        let _ = execute!(
-            std::io::stdout(),
-            DisableMouseCapture,
-            DisableBracketedPaste
-        );
-        ratatui::restore();
+        leave();
     }
 }
 
@@ -72,14 +116,11 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
         signal_hook::flag::register(sig, Arc::clone(&stop))
             .context("installing signal handlers")?;
     }
-    // Our hook runs after ratatui's (which restores the screen): turn mouse and paste off too.
+    DRAW_ON_TTY.store(!std::io::stdout().is_terminal(), Ordering::Relaxed);
+    // Restore the screen first, so the panic message lands on a normal terminal.
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(
-            std::io::stdout(),
-            DisableMouseCapture,
-            DisableBracketedPaste
-        );
+        leave();
         previous(info);
     }));
 
@@ -87,6 +128,19 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
     app.values = opts.values;
     app.print_mode = opts.print;
     app.toast = opts.toast;
+    app.shell = opts.shell.unwrap_or(app.shell);
+    app.color &= !opts.no_color;
+    if let Some(path) = &opts.history {
+        let (history, warning) = store::load_history(path);
+        app.history = history;
+        app.remember = true;
+        if let Some(w) = warning {
+            app.toast = Some(match app.toast.take() {
+                Some(t) => format!("{t} · {w}"),
+                None => w,
+            });
+        }
+    }
     if let Some(q) = &opts.query {
         app.search = SearchState::new(data, q);
     }
@@ -97,10 +151,11 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
         update(&mut app, Msg::Paste(text));
     }
 
-    let mut terminal = ratatui::init();
+    let mut out = screen();
     let _restore = Restore;
-    execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste)
-        .context("enabling mouse and paste")?;
+    enter(&mut out).context("setting up the terminal")?;
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(out))
+        .context("setting up the terminal")?;
     let mut clipboard: Option<clipboard::Clipboard> = None;
 
     while !app.quit {
@@ -132,9 +187,38 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
             _ => None,
         };
         let Some(msg) = msg else { continue };
-        if let Some(Effect::CopyToClipboard(text)) = update(&mut app, msg) {
-            let cb = clipboard.get_or_insert_with(|| clipboard::Clipboard::new(&opts.copy_mode));
-            let mut out = std::io::stdout();
+        let Some(effect) = update(&mut app, msg) else {
+            continue;
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let copy = match effect {
+            Effect::CopyToClipboard(text) => Some(text),
+            Effect::CopyNotes => app.notes(&crate::notes::utc_time(now)),
+            Effect::ExportNotes => {
+                if let (Some(text), Screen::Flow(f)) =
+                    (app.notes(&crate::notes::utc_time(now)), &app.screen)
+                {
+                    let result = store::write_notes(std::path::Path::new("."), f.code, now, &text)
+                        .map(|p| p.display().to_string());
+                    update(&mut app, Msg::NotesSaved(result));
+                }
+                None
+            }
+            Effect::SaveHistory => {
+                if let Some(path) = &opts.history
+                    && let Err(e) = store::save_history(path, &app.history)
+                {
+                    app.toast = Some(e);
+                }
+                None
+            }
+        };
+        if let Some(text) = copy {
+            let cb =
+                clipboard.get_or_insert_with(|| clipboard::Clipboard::new(opts.copy_mode.as_str()));
+            let mut out = screen();
             let result = cb.copy(&text, &mut out);
             let _ = out.flush();
             update(&mut app, Msg::Copied(result));

@@ -81,7 +81,7 @@ pub fn report_problems(problems: &[FlowError]) {
     }
 }
 
-pub fn run_flows(cmd: FlowsCommand, cli_paths: &[PathBuf]) -> Result<ExitCode> {
+pub fn run_flows(cmd: FlowsCommand, cli_paths: &sources::FlowDirs) -> Result<ExitCode> {
     let catalog = crate::cli::catalog()?;
     match cmd {
         FlowsCommand::Validate { paths } => validate(&catalog, cli_paths, &paths),
@@ -106,7 +106,11 @@ pub fn run_flows(cmd: FlowsCommand, cli_paths: &[PathBuf]) -> Result<ExitCode> {
     }
 }
 
-fn validate(catalog: &Catalog, cli_paths: &[PathBuf], paths: &[PathBuf]) -> Result<ExitCode> {
+fn validate(
+    catalog: &Catalog,
+    cli_paths: &sources::FlowDirs,
+    paths: &[PathBuf],
+) -> Result<ExitCode> {
     let (files, mut problems) = if paths.is_empty() {
         sources::all_files(cli_paths)
     } else {
@@ -290,7 +294,7 @@ fn parse_vars(flow: &Flow, vars: &[String]) -> Result<Values, String> {
     Ok(values)
 }
 
-pub fn walk(args: WalkArgs, cli_paths: &[PathBuf]) -> Result<ExitCode> {
+pub fn walk(args: WalkArgs, cli_paths: &sources::FlowDirs) -> Result<ExitCode> {
     let catalog = crate::cli::catalog()?;
     let lib = sources::library(&catalog, cli_paths);
     report_problems(&lib.problems);

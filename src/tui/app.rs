@@ -5,7 +5,8 @@ use crate::catalog::{Catalog, Entry};
 use crate::command::{Shell, Values};
 use crate::flow::library::Library;
 use crate::flow::{Command, Flow, Kind, Node, NodeId, Step};
-use crate::notes::Ids;
+use crate::history::History;
+use crate::notes::{Ids, Session};
 use crate::search::{Hit, Searcher};
 
 /// Everything loaded once at start.
@@ -91,6 +92,10 @@ pub struct Field {
     pub example: String,
     pub kind: Kind,
     pub input: String,
+    /// Values remembered from earlier sessions, most recent first.
+    pub recent: Vec<String>,
+    /// Which of `recent` Ctrl-R put in last.
+    pub recalled: Option<usize>,
 }
 
 impl Field {
@@ -133,6 +138,12 @@ pub struct App<'d> {
     pub ids: Ids,
     pub shell: Shell,
     pub toast: Option<String>,
+    /// Values remembered between sessions (empty when remembering is off).
+    pub history: History,
+    /// Whether typed values are remembered (`--no-history`, `history: false`).
+    pub remember: bool,
+    /// Colours on (off with `NO_COLOR` or `color: false`).
+    pub color: bool,
     /// `--print`: choosing a command quits and prints it.
     pub print_mode: bool,
     /// The command to print after the terminal is restored.
@@ -150,6 +161,9 @@ impl<'d> App<'d> {
             values: Values::new(),
             ids: Ids::default(),
             shell: Shell::Az,
+            history: History::default(),
+            remember: false,
+            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
             toast: None,
             print_mode: false,
             chosen: None,
@@ -194,5 +208,24 @@ impl<'d> App<'d> {
             scroll: 0,
         });
         true
+    }
+
+    /// The incident note of the flow on screen, taken at `time` (UTC, formatted); secrets are
+    /// redacted. `None` on the search screen.
+    pub fn notes(&self, time: &str) -> Option<String> {
+        let Screen::Flow(f) = &self.screen else {
+            return None;
+        };
+        Some(crate::notes::markdown(&Session {
+            code: f.code,
+            entry: self.data.catalog.get(f.code),
+            flow: f.flow,
+            steps: &f.steps,
+            node: f.at,
+            values: &self.values,
+            ids: &self.ids,
+            time,
+            shell: None,
+        }))
     }
 }

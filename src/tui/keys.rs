@@ -15,6 +15,8 @@ pub fn msg_for_key(app: &App, key: KeyEvent) -> Option<Msg> {
             KeyCode::Char('p') => Some(Msg::Up),
             KeyCode::Char('u') => Some(Msg::ClearQuery),
             KeyCode::Char('v') => Some(Msg::OpenPaste),
+            KeyCode::Char('r') => Some(Msg::Recall),
+            KeyCode::Char('x') => Some(Msg::ForgetHistory),
             _ => None,
         };
     }
@@ -61,6 +63,8 @@ pub fn msg_for_key(app: &App, key: KeyEvent) -> Option<Msg> {
             KeyCode::Char('a') => Some(Msg::CopyAll),
             KeyCode::Char('l') => Some(Msg::CopyLink),
             KeyCode::Char('i') => Some(Msg::CopyIds),
+            KeyCode::Char('e') => Some(Msg::ExportNotes),
+            KeyCode::Char('E') => Some(Msg::CopyNotes),
             KeyCode::Char('v') => Some(Msg::EditValues),
             KeyCode::Char('p') => Some(Msg::OpenPaste),
             KeyCode::Char('?') => Some(Msg::Help),
@@ -91,7 +95,15 @@ pub const HELP: &[(&str, &str)] = &[
     ("l", "copy Microsoft's lookup link for the code"),
     ("i", "copy the trace and correlation ids of a pasted error"),
     ("Tab, s", "switch between Azure CLI and PowerShell"),
+    (
+        "e, E",
+        "save notes to ./aadsts-<code>-<time>.md; E copies them",
+    ),
     ("v", "edit values: app id, tenant, UPN..."),
+    (
+        "Ctrl-R, Ctrl-X",
+        "values form: fill in a remembered value; forget all",
+    ),
     ("p, Ctrl-V", "paste an error message to find its code"),
     ("PgUp/PgDn, Space, wheel", "scroll long text"),
     ("?, F1", "this help"),

@@ -205,6 +205,80 @@ fn values_form_rejects_a_bad_guid_and_keeps_a_good_one() {
 }
 
 #[test]
+fn saved_values_are_remembered_and_offered_next_time() {
+    let d = data();
+    let mut app = App::new(&d);
+    app.remember = true;
+    app.open(7000222);
+    let effects = press(&mut app, &format!("values '{GUID}' enter"));
+    assert_eq!(effects, [Effect::SaveHistory]);
+    assert_eq!(app.history.recent("app-id"), [GUID]);
+    // Saving the same value again changes nothing, so nothing is written.
+    assert!(press(&mut app, "values enter").is_empty());
+
+    // Next session: the form offers it; Ctrl-R fills it in.
+    let mut next = App::new(&d);
+    next.remember = true;
+    next.history = app.history.clone();
+    next.open(7000222);
+    press(&mut next, "values");
+    let Some(Overlay::Values(form)) = &next.overlay else {
+        panic!("values form open")
+    };
+    assert_eq!(form.fields[0].recent, [GUID]);
+    assert!(
+        form.fields[0].input.is_empty(),
+        "offered, not filled in unasked"
+    );
+    assert!(render(&next, 80, 24).contains(&format!("Ctrl-R: {GUID} (1/1)")));
+    assert_eq!(update(&mut next, Msg::Recall), None);
+    press(&mut next, "enter");
+    assert_eq!(next.values.get("app-id").map(String::as_str), Some(GUID));
+
+    // Ctrl-X forgets everything and asks for the file to be rewritten.
+    press(&mut next, "values");
+    assert_eq!(
+        update(&mut next, Msg::ForgetHistory),
+        Some(Effect::SaveHistory)
+    );
+    assert!(next.history.is_empty());
+}
+
+#[test]
+fn nothing_is_remembered_when_remembering_is_off() {
+    let d = data();
+    let mut app = App::new(&d);
+    assert!(!app.remember, "off unless the caller turns it on");
+    app.open(7000222);
+    assert!(press(&mut app, &format!("values '{GUID}' enter")).is_empty());
+    assert!(app.history.is_empty());
+}
+
+#[test]
+fn e_asks_to_save_notes_and_the_outcome_is_shown() {
+    let d = data();
+    let mut app = App::new(&d);
+    app.open(7000222);
+    press(&mut app, "1");
+    assert_eq!(
+        update(&mut app, Msg::ExportNotes),
+        Some(Effect::ExportNotes)
+    );
+    update(
+        &mut app,
+        Msg::NotesSaved(Ok("./aadsts-7000222-20261121T031244Z.md".into())),
+    );
+    assert!(
+        app.toast
+            .as_deref()
+            .is_some_and(|t| t.contains("./aadsts-7000222-20261121T031244Z.md")),
+        "{:?}",
+        app.toast
+    );
+    assert!(render(&app, 80, 24).contains("aadsts-7000222-20261121T031244Z.md"));
+}
+
+#[test]
 fn code_without_a_flow_gets_triage_with_its_code_filled_in() {
     let d = data();
     let mut app = App::new(&d);

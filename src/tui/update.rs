@@ -36,6 +36,16 @@ pub enum Msg {
     Select(usize),
     ScrollUp,
     ScrollDown,
+    /// Save the incident note of this flow to a file.
+    ExportNotes,
+    /// Copy the incident note.
+    CopyNotes,
+    /// Where the note was saved, or why not.
+    NotesSaved(Result<String, String>),
+    /// Values form: put the next remembered value into the field.
+    Recall,
+    /// Values form: forget every remembered value.
+    ForgetHistory,
     /// The outcome of a copy: how it was copied, or why not.
     Copied(Result<String, String>),
     Resize,
@@ -46,10 +56,16 @@ pub enum Msg {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     CopyToClipboard(String),
+    /// Write the note of the flow on screen to `./aadsts-<code>-<time>.md`.
+    ExportNotes,
+    /// Copy the note of the flow on screen.
+    CopyNotes,
+    /// Write `app.history` to the history file (removing the file when it is empty).
+    SaveHistory,
 }
 
 pub fn update(app: &mut App, msg: Msg) -> Option<Effect> {
-    if !matches!(msg, Msg::Copied(_) | Msg::Resize) {
+    if !matches!(msg, Msg::Copied(_) | Msg::NotesSaved(_) | Msg::Resize) {
         app.toast = None;
     }
     match msg {
@@ -61,6 +77,13 @@ pub fn update(app: &mut App, msg: Msg) -> Option<Effect> {
             app.toast = Some(match result {
                 Ok(how) => how,
                 Err(why) => format!("could not copy: {why}; select the command on screen by hand"),
+            });
+            return None;
+        }
+        Msg::NotesSaved(result) => {
+            app.toast = Some(match result {
+                Ok(path) => format!("notes saved to {path} · E copies them"),
+                Err(why) => format!("could not save the notes: {why}; E copies them instead"),
             });
             return None;
         }
@@ -230,6 +253,8 @@ fn update_flow(app: &mut App, msg: Msg) -> Option<Effect> {
                 return Some(Effect::CopyToClipboard(e.lookup_url()));
             }
         }
+        Msg::ExportNotes => return Some(Effect::ExportNotes),
+        Msg::CopyNotes => return Some(Effect::CopyNotes),
         Msg::CopyIds => {
             let ids = &app.ids;
             let lines: Vec<String> = [
@@ -296,6 +321,8 @@ fn open_values(app: &mut App) {
             example: p.example.clone(),
             kind: p.kind,
             input: app.values.get(&p.name).cloned().unwrap_or_default(),
+            recent: app.history.recent(&p.name).to_vec(),
+            recalled: None,
         })
         .collect();
     if fields.is_empty() {
@@ -345,6 +372,26 @@ fn update_overlay(app: &mut App, overlay: Overlay, msg: Msg) -> Option<Effect> {
                 Msg::Up => form.selected = form.selected.saturating_sub(1),
                 Msg::Down => form.selected = (form.selected + 1).min(n - 1),
                 Msg::Select(i) if i < n => form.selected = i,
+                Msg::Recall => {
+                    let field = &mut form.fields[form.selected];
+                    if field.recent.is_empty() {
+                        app.toast = Some(format!("no remembered values for {}", field.name));
+                    } else {
+                        let next = field.recalled.map_or(0, |i| (i + 1) % field.recent.len());
+                        field.input = field.recent[next].clone();
+                        field.recalled = Some(next);
+                    }
+                }
+                Msg::ForgetHistory => {
+                    app.history.clear();
+                    for field in &mut form.fields {
+                        field.recent.clear();
+                        field.recalled = None;
+                    }
+                    app.toast = Some("remembered values forgotten".to_string());
+                    app.overlay = Some(Overlay::Values(form));
+                    return Some(Effect::SaveHistory);
+                }
                 Msg::Choose | Msg::Back => {
                     let mut bad = Vec::new();
                     for field in &form.fields {
@@ -369,7 +416,14 @@ fn update_overlay(app: &mut App, overlay: Overlay, msg: Msg) -> Option<Effect> {
                     if !bad.is_empty() {
                         app.toast = Some(format!("not saved (invalid): {}", bad.join(", ")));
                     }
-                    return None;
+                    if !app.remember {
+                        return None;
+                    }
+                    let mut changed = false;
+                    for field in form.fields.iter().filter(|f| f.check().is_ok()) {
+                        changed |= app.history.remember(&field.name, &field.input, field.kind);
+                    }
+                    return changed.then_some(Effect::SaveHistory);
                 }
                 _ => {}
             }

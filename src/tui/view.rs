@@ -132,7 +132,7 @@ fn clean_keep_newlines(s: &str) -> String {
 }
 
 pub fn view(app: &App, frame: &mut Frame) {
-    let theme = Theme::from_env();
+    let theme = Theme { color: app.color };
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let msg = Paragraph::new(vec![

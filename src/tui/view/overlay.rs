@@ -80,8 +80,29 @@ pub fn draw(_app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect, theme:
                     },
                     status,
                 ]));
+                let recall = if i == form.selected && !f.recent.is_empty() {
+                    let next = f.recalled.map_or(0, |r| (r + 1) % f.recent.len());
+                    format!(
+                        "Ctrl-R: {} ({}/{}) · ",
+                        clean(&f.recent[next]),
+                        next + 1,
+                        f.recent.len()
+                    )
+                } else {
+                    String::new()
+                };
                 lines.push(Line::from(Span::styled(
-                    format!("    {} · e.g. {}", clean(&f.prompt), clean(&f.example)),
+                    format!(
+                        "    {recall}{} · e.g. {}",
+                        clean(&f.prompt),
+                        clean(&f.example)
+                    ),
+                    theme.dim(),
+                )));
+            }
+            if form.fields.iter().any(|f| !f.recent.is_empty()) {
+                lines.push(Line::from(Span::styled(
+                    "  Ctrl-R fills in a remembered value · Ctrl-X forgets them all",
                     theme.dim(),
                 )));
             }

@@ -1,0 +1,242 @@
+//! The user's defaults, from `$XDG_CONFIG_HOME/aadsts-wizard/config.yaml`:
+//!
+//! ```yaml
+//! shell: powershell          # tab shown first: az or powershell
+//! flows: [~/org-flows]       # extra flow folders or files (relative to the config file)
+//! copy: osc52                # auto, system, osc52 or none
+//! color: false               # no colours (NO_COLOR does the same)
+//! history: false             # do not remember typed values
+//! ```
+//!
+//! Command-line options win over the file. A bad file is an error with its position; the
+//! caller warns and goes on with defaults.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::command::Shell;
+
+/// How copied text reaches the clipboard.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CopyMode {
+    /// The system clipboard, or OSC 52 when there is none (over SSH, say).
+    #[default]
+    Auto,
+    System,
+    Osc52,
+    /// Never copy; commands stay on screen.
+    None,
+}
+
+impl CopyMode {
+    pub fn parse(text: &str) -> Option<CopyMode> {
+        match text {
+            "auto" => Some(CopyMode::Auto),
+            "system" => Some(CopyMode::System),
+            "osc52" => Some(CopyMode::Osc52),
+            "none" => Some(CopyMode::None),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CopyMode::Auto => "auto",
+            CopyMode::System => "system",
+            CopyMode::Osc52 => "osc52",
+            CopyMode::None => "none",
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    shell: Option<Shell>,
+    #[serde(default)]
+    flows: Vec<String>,
+    copy: Option<CopyMode>,
+    color: Option<bool>,
+    history: Option<bool>,
+}
+
+/// The settings in effect; every field has a default.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub shell: Shell,
+    /// Extra flow folders or files, resolved against the config file's folder and `~`.
+    pub flows: Vec<PathBuf>,
+    pub copy: CopyMode,
+    pub color: bool,
+    pub history: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            shell: Shell::Az,
+            flows: Vec::new(),
+            copy: CopyMode::Auto,
+            color: true,
+            history: true,
+        }
+    }
+}
+
+/// A problem in the config file, printed as `config.yaml:3:7: message`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {message}")]
+pub struct ConfigError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl Config {
+    /// Parse `src` (the text of `file`). `home` expands a leading `~/` in flow paths.
+    pub fn from_yaml(file: &Path, src: &str, home: Option<&Path>) -> Result<Config, ConfigError> {
+        let err = |line, column, message| ConfigError {
+            file: file.display().to_string(),
+            line,
+            column,
+            message,
+        };
+        if src.len() > 64 * 1024 {
+            return Err(err(1, 1, "file is too large for a config file".to_string()));
+        }
+        let raw: RawConfig = if src.trim().is_empty() {
+            RawConfig::default()
+        } else {
+            serde_yaml::from_str(src).map_err(|e| {
+                let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+                err(line, column, crate::yaml_message(&e))
+            })?
+        };
+        let base = file.parent().unwrap_or(Path::new("."));
+        let mut flows = Vec::new();
+        for (i, f) in raw.flows.iter().enumerate() {
+            let path = match f.strip_prefix("~/") {
+                Some(rest) => match home {
+                    Some(h) => h.join(rest),
+                    None => {
+                        let positions = crate::locate::Positions::scan(src);
+                        let (line, column) = positions.of(&format!("flows[{i}]"));
+                        return Err(err(
+                            line,
+                            column,
+                            format!("'{f}' starts with '~/' but HOME is not set"),
+                        ));
+                    }
+                },
+                None => base.join(f),
+            };
+            if f.trim().is_empty() {
+                let positions = crate::locate::Positions::scan(src);
+                let (line, column) = positions.of(&format!("flows[{i}]"));
+                return Err(err(line, column, "empty flow folder path".to_string()));
+            }
+            flows.push(path);
+        }
+        let d = Config::default();
+        Ok(Config {
+            shell: raw.shell.unwrap_or(d.shell),
+            flows,
+            copy: raw.copy.unwrap_or(d.copy),
+            color: raw.color.unwrap_or(d.color),
+            history: raw.history.unwrap_or(d.history),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(src: &str) -> Result<Config, ConfigError> {
+        Config::from_yaml(
+            Path::new("/cfg/aadsts-wizard/config.yaml"),
+            src,
+            Some(Path::new("/home/ops")),
+        )
+    }
+
+    #[test]
+    fn empty_file_is_all_defaults() {
+        assert_eq!(parse("").expect("empty"), Config::default());
+        assert_eq!(parse("# nothing\n").expect("comment"), Config::default());
+    }
+
+    #[test]
+    fn every_setting_is_read() {
+        let c = parse("shell: powershell\nflows: [~/org, team, /abs]\ncopy: osc52\ncolor: false\nhistory: false\n")
+            .expect("valid");
+        assert_eq!(c.shell, Shell::Powershell);
+        assert_eq!(
+            c.flows,
+            [
+                PathBuf::from("/home/ops/org"),
+                PathBuf::from("/cfg/aadsts-wizard/team"),
+                PathBuf::from("/abs")
+            ]
+        );
+        assert_eq!(c.copy, CopyMode::Osc52);
+        assert!(!c.color && !c.history);
+    }
+
+    #[test]
+    fn errors_name_the_position() {
+        for (src, want) in [
+            (
+                "shell: bash\n",
+                "config.yaml:1:8: shell: unknown variant `bash`",
+            ),
+            (
+                "copy: yes\n",
+                "config.yaml:1:7: copy: unknown variant `yes`",
+            ),
+            (
+                "shell: az\ncolour: false\n",
+                "config.yaml:2:1: unknown field `colour`",
+            ),
+            ("color: maybe\n", "config.yaml:1:8: color: invalid type"),
+            ("flows: ~/x\n", "config.yaml:1:8: flows: invalid type"),
+            (
+                "shell: az\nflows:\n  - ''\n",
+                "config.yaml:3:5: empty flow folder path",
+            ),
+            (
+                "shell: \"az\n",
+                "config.yaml:2:1: found unexpected end of stream",
+            ),
+        ] {
+            let e = parse(src).expect_err(src).to_string();
+            assert!(
+                e.starts_with(&format!("/cfg/aadsts-wizard/{want}")),
+                "{src:?}: got {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn tilde_without_home_is_an_error() {
+        let e =
+            Config::from_yaml(Path::new("c.yaml"), "flows: [~/x]\n", None).expect_err("no HOME");
+        assert!(e.to_string().contains("HOME is not set"), "{e}");
+    }
+
+    #[test]
+    fn copy_modes_parse_both_ways() {
+        for m in [
+            CopyMode::Auto,
+            CopyMode::System,
+            CopyMode::Osc52,
+            CopyMode::None,
+        ] {
+            assert_eq!(CopyMode::parse(m.as_str()), Some(m));
+        }
+        assert_eq!(CopyMode::parse("clipboard"), None);
+    }
+}
