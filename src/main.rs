@@ -8,6 +8,13 @@ mod cli;
 mod sources;
 
 fn main() -> ExitCode {
+    // Like other Unix tools, end quietly when the reader of our output goes away
+    // (`aadsts-wizard completions bash | head`) instead of panicking in `println!`.
+    #[cfg(unix)]
+    // SAFETY: sets the default disposition of one signal, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let args = cli::Args::parse();
     match cli::run(args) {
         Ok(code) => code,
