@@ -43,6 +43,10 @@ pub struct Args {
     #[arg(long, value_name = "MODE", value_parser = ["auto", "system", "osc52", "none"])]
     pub copy: Option<String>,
 
+    /// The commands tab shown first [default: az, or `shell:` in the config file].
+    #[arg(long, value_enum, value_name = "SHELL")]
+    pub shell: Option<flows::ShellArg>,
+
     /// Do not offer or remember typed values (app id, tenant, UPN) this session.
     #[arg(long)]
     pub no_history: bool,
@@ -82,18 +86,6 @@ pub enum Command {
     Flows(flows::FlowsCommand),
     /// Walk a code's flow without the TUI: follow answers, print the question or the leaf.
     Walk(flows::WalkArgs),
-    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
-    ///
-    /// bash: `source <(aadsts-wizard completions bash)` in ~/.bashrc;
-    /// zsh: `aadsts-wizard completions zsh > ~/.zfunc/_aadsts-wizard`;
-    /// fish: `aadsts-wizard completions fish > ~/.config/fish/completions/aadsts-wizard.fish`;
-    /// PowerShell: `aadsts-wizard completions powershell | Out-String | Invoke-Expression` in $PROFILE.
-    Completions {
-        #[arg(value_enum)]
-        shell: clap_complete::Shell,
-    },
-    /// Print the manual page (roff): `aadsts-wizard man | man -l -`.
-    Man,
     /// Read a pasted error (az, MSAL, token JSON, logs, a browser page) and name its codes,
     /// ids, app and tenant.
     Explain {
@@ -107,6 +99,18 @@ pub enum Command {
         #[arg(long, conflicts_with = "json")]
         open: bool,
     },
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
+    ///
+    /// bash: `source <(aadsts-wizard completions bash)` in ~/.bashrc;
+    /// zsh: `aadsts-wizard completions zsh > ~/.zfunc/_aadsts-wizard`;
+    /// fish: `aadsts-wizard completions fish > ~/.config/fish/completions/aadsts-wizard.fish`;
+    /// PowerShell: `aadsts-wizard completions powershell | Out-String | Invoke-Expression` in $PROFILE.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `aadsts-wizard man | man -l -`.
+    Man,
 }
 
 /// The embedded catalog; a failure here is a build defect, reported rather than panicking.
@@ -326,7 +330,7 @@ fn run_wizard(args: &Args, setup: &Setup, paste: Option<String>) -> Result<ExitC
         print: args.print,
         toast,
         copy_mode,
-        shell: Some(config.shell),
+        shell: Some(args.shell.map_or(config.shell, Into::into)),
         no_color: !config.color,
         history,
         ..Default::default()
