@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::Marker;
+use yaml_rust2::scanner::{Marker, Scanner, Token, TokenType};
 
 /// Positions (1-based line and column) of every mapping key and sequence item, by YAML path:
 /// `nodes.start.answers[1].next` is where the key `next` of the second answer starts.
@@ -185,6 +185,106 @@ pub fn find_value_line(src: &str, key: &str, value: &str) -> Option<(usize, usiz
     })
 }
 
+/// Deepest nesting of mappings and sequences a flow file may have. Real flows use five; the
+/// YAML reader gives up at 128 anyway, but only after a time that grows with the square of
+/// the depth (100 000 `[` take minutes).
+pub const MAX_DEPTH: usize = 64;
+
+/// Why a source is refused before it is parsed, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hazard {
+    pub line: usize,
+    pub column: usize,
+    pub message: &'static str,
+}
+
+const ALIAS: &str = "aliases ('*name') are not supported in flow files; write the text out";
+const DEEP: &str = "nested more than 64 levels deep";
+
+/// Refuse what would make the YAML reader run away, looking at tokens only (linear, nothing
+/// expanded, nothing built):
+/// - an alias (`*name`): it repeats its anchor's whole value when read, so a 1 MB file naming
+///   a 300 KB string 200 000 times asks for 60 GB; flow files have no use for them;
+/// - nesting deeper than [`MAX_DEPTH`].
+///
+/// Should the scanner stop on a syntax error, the rest of the text (from the error's line) is
+/// searched conservatively for anything that could start an alias or nest deeper, so that a
+/// reader with a different opinion about the error is never handed either unseen.
+pub fn hazard(src: &str) -> Option<Hazard> {
+    let at = |line, column, message| {
+        Some(Hazard {
+            line,
+            column,
+            message,
+        })
+    };
+    if !src.contains(['*', '[', '{', '-', ':', '?']) {
+        return None;
+    }
+    let mut scanner = Scanner::new(src.chars());
+    let mut depth = 0usize;
+    for Token(mark, token) in scanner.by_ref() {
+        match token {
+            TokenType::Alias(_) => return at(mark.line(), mark.col() + 1, ALIAS),
+            TokenType::FlowSequenceStart
+            | TokenType::FlowMappingStart
+            | TokenType::BlockSequenceStart
+            | TokenType::BlockMappingStart => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return at(mark.line(), mark.col() + 1, DEEP);
+                }
+            }
+            TokenType::FlowSequenceEnd | TokenType::FlowMappingEnd | TokenType::BlockEnd => {
+                depth = depth.saturating_sub(1);
+            }
+            _ => {}
+        }
+    }
+    let err = scanner.get_error()?;
+    // From the start of the error's line (its line number is unambiguous, unlike its index),
+    // at the depth reached so far.
+    let line = err.marker().line();
+    let from = if line <= 1 {
+        0
+    } else {
+        src.match_indices('\n')
+            .nth(line - 2)
+            .map_or(src.len(), |(i, _)| i + 1)
+    };
+    let rest = &src[from..];
+    let mut naive = depth as isize;
+    let mut prev: Option<char> = src[..from].chars().next_back();
+    let mut chars = rest.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, n)| n);
+        let hit = match c {
+            '[' | '{' => {
+                naive += 1;
+                (naive > MAX_DEPTH as isize).then_some(DEEP)
+            }
+            ']' | '}' => {
+                naive -= 1;
+                None
+            }
+            '*' => {
+                let starts = prev.is_none_or(|b| b.is_whitespace() || "[{,:-".contains(b));
+                let named = next.is_some_and(|a| !a.is_whitespace() && !"[]{},".contains(a));
+                (starts && named).then_some(ALIAS)
+            }
+            _ => None,
+        };
+        if let Some(message) = hit {
+            let before = &src[..from + i];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            return at(line, column, message);
+        }
+        prev = Some(c);
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,5 +339,38 @@ nodes:
         let src = "- code: 1\n  x: y\n- code: 22 # c\n";
         assert_eq!(find_value_line(src, "code", "22"), Some((3, 3)));
         assert_eq!(find_value_line(src, "code", "2"), None);
+    }
+
+    #[test]
+    fn aliases_are_refused_and_other_stars_are_not() {
+        let pos = |src: &str| hazard(src).map(|h| (h.line, h.column, h.message));
+        assert_eq!(pos("a: &x 1\nb: [*x]\n"), Some((2, 5, ALIAS)));
+        assert_eq!(pos("a: \"[*].id\"\nb: '*x' # *y\nc: 2 * 3\n"), None);
+        assert_eq!(pos("a: plain text, no star\n"), None);
+        // After a syntax error the rest of the text is searched conservatively.
+        assert_eq!(pos("a: \"unterminated\nb: *x\n"), Some((2, 4, ALIAS)));
+        assert_eq!(pos("a: \"unterminated\nb: [*]\n"), None);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_where_it_gets_too_deep() {
+        let pos = |src: &str| hazard(src).map(|h| (h.line, h.column, h.message));
+        let ok = format!("a: {}{}", "[".repeat(60), "]".repeat(60));
+        assert_eq!(pos(&ok), None);
+        // Pointed at where it gets too deep (the top-level mapping counts too), not at the end.
+        let (line, col, msg) = pos(&format!("a: {}", "[".repeat(100_000))).expect("refused");
+        assert_eq!((line, msg), (1, DEEP));
+        assert!((60..=67).contains(&col), "{col}");
+        assert_eq!(
+            pos(&format!("a: {}", "{b: ".repeat(100_000))).map(|p| p.2),
+            Some(DEEP)
+        );
+        let block: String = (0..80).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+        assert_eq!(pos(&block).map(|p| p.2), Some(DEEP));
+        assert_eq!(
+            pos(&format!("a: \"x\nb: {}", "[".repeat(70))).map(|p| p.2),
+            Some(DEEP)
+        );
+        assert_eq!(pos(SRC), None);
     }
 }

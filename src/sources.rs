@@ -129,14 +129,13 @@ pub fn read_path(path: &Path, origin: Origin) -> (Vec<SourceFile>, Vec<FlowError
     };
     for file in candidates {
         match read_file(&file) {
-            // An alias repeats its anchor's value when read: a small file could ask for
-            // gigabytes (see `locate::first_alias`), so files with one are not loaded at all.
-            Ok(text) => match aadsts_wizard::locate::first_alias(&text) {
-                Some(at) => problems.push(read_problem_at(
+            // Aliases and deep nesting would make the YAML reader run away (gigabytes, or
+            // minutes): such a file is refused before it is parsed.
+            Ok(text) => match aadsts_wizard::locate::hazard(&text) {
+                Some(h) => problems.push(read_problem_at(
                     &file,
-                    at,
-                    "aliases ('*name') are not supported in flow files; write the text out"
-                        .to_string(),
+                    (h.line, h.column),
+                    h.message.to_string(),
                 )),
                 None => files.push(SourceFile {
                     path: file.display().to_string(),
