@@ -165,6 +165,10 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
         terminal
             .draw(|frame| view::view(&app, frame))
             .context("drawing")?;
+        // Only for the pseudo-terminal test in tests/e2e.rs: is the terminal restored on panic?
+        if std::env::var_os("AADSTS_WIZARD_TEST_PANIC").is_some() {
+            panic!("AADSTS_WIZARD_TEST_PANIC is set");
+        }
         if !event::poll(Duration::from_millis(200)).context("reading events")? {
             continue;
         }
