@@ -210,7 +210,9 @@ fn read_input(file: &str) -> Result<String> {
             .and_then(|mut f| f.read_to_end(&mut bytes))
             .with_context(|| format!("reading {file}"))?;
     }
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    // Valid UTF-8 (the usual case) is taken over without a copy.
+    Ok(String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 fn explain(args: &Args, setup: &Setup, file: &str, json: bool, open: bool) -> Result<ExitCode> {

