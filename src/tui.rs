@@ -72,7 +72,13 @@ fn screen() -> Box<dyn Write + Send> {
     Box::new(std::io::stdout())
 }
 
+/// Whether the terminal is set up by [`enter`] and not yet restored: a panic restores it in the
+/// hook and again while unwinding, and a second "leave the alternate screen" would move the
+/// cursor back up over the panic message.
+static ENTERED: AtomicBool = AtomicBool::new(false);
+
 fn enter(out: &mut impl Write) -> std::io::Result<()> {
+    ENTERED.store(true, Ordering::SeqCst);
     enable_raw_mode()?;
     execute!(
         out,
@@ -82,8 +88,11 @@ fn enter(out: &mut impl Write) -> std::io::Result<()> {
     )
 }
 
-/// Undo [`enter`]; every step is tried even if one fails.
+/// Undo [`enter`], once; every step is tried even if one fails.
 fn leave() {
+    if !ENTERED.swap(false, Ordering::SeqCst) {
+        return;
+    }
     let mut out = screen();
     let _ = execute!(
         out,
@@ -158,6 +167,7 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
         .context("setting up the terminal")?;
     let mut clipboard: Option<clipboard::Clipboard> = None;
 
+    let test_panic = std::env::var_os("AADSTS_WIZARD_TEST_PANIC").is_some();
     while !app.quit {
         if stop.load(Ordering::Relaxed) {
             break;
@@ -166,7 +176,7 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
             .draw(|frame| view::view(&app, frame))
             .context("drawing")?;
         // Only for the pseudo-terminal test in tests/e2e.rs: is the terminal restored on panic?
-        if std::env::var_os("AADSTS_WIZARD_TEST_PANIC").is_some() {
+        if test_panic {
             panic!("AADSTS_WIZARD_TEST_PANIC is set");
         }
         if !event::poll(Duration::from_millis(200)).context("reading events")? {

@@ -17,6 +17,7 @@ struct Session {
     parser: vt100::Parser,
     /// Everything the program wrote, to look for escape sequences.
     raw: Vec<u8>,
+    _state: tempfile::TempDir,
 }
 
 impl Session {
@@ -25,6 +26,12 @@ impl Session {
     }
 
     fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Session {
+        Session::start_in(args, env, None)
+    }
+
+    /// Start with `env` added and, if given, in folder `cwd`. Remembered values go to a fresh
+    /// folder unless `env` names one (`XDG_STATE_HOME`), never to the real home.
+    fn start_in(args: &[&str], env: &[(&str, &str)], cwd: Option<&std::path::Path>) -> Session {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -38,6 +45,11 @@ impl Session {
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
         cmd.env("XDG_CONFIG_HOME", "/nonexistent");
+        let state = tempfile::tempdir().expect("state dir");
+        cmd.env("XDG_STATE_HOME", state.path());
+        if let Some(dir) = cwd {
+            cmd.cwd(dir);
+        }
         for var in [
             "DISPLAY",
             "WAYLAND_DISPLAY",
@@ -72,6 +84,7 @@ impl Session {
             rx,
             parser: vt100::Parser::new(24, 80, 0),
             raw: Vec::new(),
+            _state: state,
         }
     }
 
@@ -234,11 +247,10 @@ fn opening_at_a_code_and_ctrl_c() {
     assert!(s.left_alternate_screen());
 }
 
-/// After a panic the screen is restored twice (by the panic hook, then by `Restore` while
-/// unwinding); the second "leave the alternate screen" restores the cursor saved when the
-/// wizard started, at the top, so the shell's prompt is drawn over the panic message.
+/// After a panic the screen is restored once (by the panic hook; `Restore` finds nothing left to
+/// do while unwinding): a second "leave the alternate screen" would move the cursor back up to
+/// where the wizard started, and the shell's prompt would be drawn over the panic message.
 #[test]
-#[ignore = "src/tui.rs: leave() runs twice on panic; see the hardening report for the fix"]
 fn panic_message_is_not_overwritten() {
     let mut s = Session::start_with_env(&[], &[("AADSTS_WIZARD_TEST_PANIC", "1")]);
     s.wait_exit();
@@ -252,4 +264,82 @@ fn panic_message_is_not_overwritten() {
         usize::from(row) > message_row,
         "the cursor went back to row {row}, above the message on row {message_row}"
     );
+}
+
+const GUID: &str = "11111111-2222-3333-4444-555555555555";
+
+#[test]
+fn notes_are_saved_and_values_come_back_next_session() {
+    let work = tempfile::tempdir().expect("work dir");
+    let state = tempfile::tempdir().expect("state dir");
+    let state_home = state.path().to_str().expect("UTF-8 path");
+    let env = [("XDG_STATE_HOME", state_home)];
+
+    let mut s = Session::start_in(&["--flows", FIXTURES, "7000222"], &env, Some(work.path()));
+    s.wait_for("Does the app registration still have a secret");
+    s.send("v");
+    s.wait_for("values");
+    s.send(&format!("{GUID}\r"));
+    s.send("1");
+    s.wait_for("Cause: Every client secret");
+    s.send("e");
+    s.wait_for("notes saved to ./aadsts-7000222-");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+
+    let notes: Vec<_> = std::fs::read_dir(work.path())
+        .expect("work dir")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    let name = notes[0].file_name().and_then(|n| n.to_str()).unwrap_or("");
+    assert!(
+        name.starts_with("aadsts-7000222-") && name.ends_with("Z.md"),
+        "{name}"
+    );
+    let md = std::fs::read_to_string(&notes[0]).expect("notes");
+    assert!(md.starts_with("# AADSTS7000222 InvalidClientSecretExpiredKeysProvided"));
+    assert!(md.contains(&format!("--id {GUID}")), "{md}");
+
+    let history = state.path().join("aadsts-wizard/history.json");
+    let text = std::fs::read_to_string(&history).expect("history saved");
+    assert!(text.contains(GUID));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&history)
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // The next session offers the value; Ctrl-R fills it in.
+    let mut s = Session::start_in(&["--flows", FIXTURES, "7000222"], &env, Some(work.path()));
+    s.wait_for("Does the app registration still have a secret");
+    s.send("v");
+    s.wait_for(&format!("Ctrl-R: {GUID}"));
+    s.send("\x12\r1");
+    s.wait_for(&format!("--id {GUID}"));
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+#[test]
+fn no_history_remembers_nothing() {
+    let state = tempfile::tempdir().expect("state dir");
+    let state_home = state.path().to_str().expect("UTF-8 path");
+    let mut s = Session::start_with_env(
+        &["--flows", FIXTURES, "--no-history", "7000222"],
+        &[("XDG_STATE_HOME", state_home)],
+    );
+    s.wait_for("Does the app registration still have a secret");
+    s.send("v");
+    s.wait_for("values");
+    s.send(&format!("{GUID}\r1"));
+    s.wait_for(&format!("--id {GUID}"));
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    assert!(!state.path().join("aadsts-wizard").exists());
 }
