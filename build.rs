@@ -2,7 +2,7 @@
 //! - every `flows/*.yaml` file (a new file ships without editing a list) with its codes and
 //!   `fallback` flag read here, so looking a code up never parses a flow;
 //! - the catalog and each flow converted from YAML to JSON, which parses an order of magnitude
-//!   faster. The YAML text is embedded too: it is what positions in error messages refer to.
+//!   faster. Only the JSON ships in the program; the YAML list is for tests and benchmarks.
 //!
 //! A YAML syntax error in a shipped file fails the build with its position.
 
@@ -54,8 +54,14 @@ fn main() {
         let json_name = format!("{}.json", n.trim_end_matches(".yaml"));
         fs::write(out_dir.join(&json_name), json).expect("OUT_DIR is writable");
         out.push_str(&format!(
-            "    EmbeddedFlow {{\n        path: \"flows/{n}\",\n        title: {title:?},\n        yaml: include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/flows/{n}\")),\n        json: include_str!(concat!(env!(\"OUT_DIR\"), \"/{json_name}\")),\n        codes: &[{}],\n        fallback: {fallback},\n    }},\n",
+            "    EmbeddedFlow {{\n        path: \"flows/{n}\",\n        title: {title:?},\n        json: include_str!(concat!(env!(\"OUT_DIR\"), \"/{json_name}\")),\n        codes: &[{}],\n        fallback: {fallback},\n    }},\n",
             codes.join(", ")
+        ));
+    }
+    out.push_str("];\n\n/// The shipped flow files as YAML, (path, text), for tests and `cargo bench`; the program\n/// itself runs on the JSON.\npub const FLOW_YAML: &[(&str, &str)] = &[\n");
+    for n in &names {
+        out.push_str(&format!(
+            "    (\"flows/{n}\", include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/flows/{n}\"))),\n"
         ));
     }
     out.push_str("];\n");

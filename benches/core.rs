@@ -35,7 +35,7 @@ fn flows_load_and_validate_all(bencher: divan::Bencher) {
     bencher.bench_local(|| {
         embedded::FLOWS
             .iter()
-            .map(|f| load_json(f.path, f.yaml, f.json, &cat).is_ok())
+            .map(|f| load_json(f.path, f.json, &cat).is_ok())
             .filter(|ok| *ok)
             .count()
     });
@@ -46,9 +46,9 @@ fn flows_load_and_validate_all(bencher: divan::Bencher) {
 fn flows_load_and_validate_all_yaml(bencher: divan::Bencher) {
     let cat = catalog();
     bencher.bench_local(|| {
-        embedded::FLOWS
+        embedded::FLOW_YAML
             .iter()
-            .map(|f| load(f.path, f.yaml, &cat).is_ok())
+            .map(|(path, yaml)| load(path, yaml, &cat).is_ok())
             .filter(|ok| *ok)
             .count()
     });

@@ -202,14 +202,6 @@ pub fn read_paths<'a>(
     (files, problems)
 }
 
-/// The built-in flow files followed by the user's, with the problems met reading them.
-pub fn all_files(dirs: &FlowDirs) -> (Vec<SourceFile>, Vec<FlowError>) {
-    let (user, problems) = read_paths(&user_paths(dirs));
-    let mut files = embedded::flow_sources();
-    files.extend(user);
-    (files, problems)
-}
-
 /// Built-in flows (parsed when first used) plus the user's, with every problem found reading
 /// and loading the user's files.
 pub fn library(catalog: &Catalog, dirs: &FlowDirs) -> Library {

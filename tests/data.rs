@@ -133,10 +133,9 @@ mod flows {
         let from_json = embedded::catalog().expect("embedded catalog loads from JSON");
         let from_yaml = aadsts_wizard::catalog::Catalog::from_yaml(file, yaml).expect("valid");
         assert_eq!(from_json.entries(), from_yaml.entries());
-        for e in embedded::FLOWS {
-            let a = load(e.path, e.yaml, &cat).expect("valid");
-            let b =
-                aadsts_wizard::flow::load::load_json(e.path, e.yaml, e.json, &cat).expect("valid");
+        for (e, (_, yaml)) in embedded::FLOWS.iter().zip(embedded::FLOW_YAML) {
+            let a = load(e.path, yaml, &cat).expect("valid");
+            let b = aadsts_wizard::flow::load::load_json(e.path, e.json, &cat).expect("valid");
             assert_eq!(a, b, "{}", e.path);
             assert_eq!(a.codes, e.codes, "{}: build-time code index", e.path);
             assert_eq!(
@@ -158,20 +157,34 @@ mod flows {
         );
     }
 
-    /// A broken JSON form falls back to the YAML reader, whose message has the file position.
+    /// A converted file that does not load is reported, never a panic.
     #[test]
-    fn json_problems_are_reported_at_yaml_positions() {
+    fn json_problems_are_reported() {
         let cat = catalog();
-        let yaml = "codes: [50012]\ntitle: T\nstart: a\nnodes:\n  a:\n    cause: C\n    bogus: 1\n";
         let json =
             r#"{"codes":[50012],"title":"T","start":"a","nodes":{"a":{"cause":"C","bogus":1}}}"#;
-        let errs = aadsts_wizard::flow::load::load_json("f.yaml", yaml, json, &cat)
-            .expect_err("unknown field");
-        assert!(errs[0].to_string().starts_with("f.yaml:7:5:"), "{errs:?}");
-        let bad =
-            aadsts_wizard::catalog::Catalog::from_json("c.yaml", "- code: 1\n  bogus: x\n", "[{")
-                .expect_err("bad");
-        assert!(bad[0].to_string().starts_with("c.yaml:"), "{bad:?}");
+        let errs =
+            aadsts_wizard::flow::load::load_json("f.yaml", json, &cat).expect_err("unknown field");
+        assert!(
+            errs[0]
+                .to_string()
+                .starts_with("f.yaml:1:1: the converted flow does not load: unknown field `bogus`"),
+            "{errs:?}"
+        );
+        let json = r#"{"codes":[50012],"title":"T","start":"nowhere","nodes":{"a":{"cause":"C"}}}"#;
+        let errs = aadsts_wizard::flow::load::load_json("f.yaml", json, &cat).expect_err("bad");
+        assert!(
+            errs.iter()
+                .any(|e| e.message.contains("unknown node 'nowhere'")),
+            "{errs:?}"
+        );
+        let bad = aadsts_wizard::catalog::Catalog::from_json("c.yaml", "[{").expect_err("bad");
+        assert!(
+            bad[0]
+                .to_string()
+                .starts_with("c.yaml:1:1: the converted catalog"),
+            "{bad:?}"
+        );
     }
 
     #[test]

@@ -111,13 +111,19 @@ fn validate(
     cli_paths: &sources::FlowDirs,
     paths: &[PathBuf],
 ) -> Result<ExitCode> {
+    // With no paths: the shipped flows (as they run, from the JSON built in) and the user's.
     let (files, mut problems) = if paths.is_empty() {
-        sources::all_files(cli_paths)
+        sources::read_paths(&sources::user_paths(cli_paths))
     } else {
         sources::read_paths(paths)
     };
-    let lib = Library::build(catalog, &files);
-    problems.extend(lib.problems.iter().cloned());
+    let (lib, file_count) = if paths.is_empty() {
+        let lib = Library::with_embedded(catalog, aadsts_wizard::embedded::FLOWS, &files);
+        (lib, aadsts_wizard::embedded::FLOWS.len() + files.len())
+    } else {
+        (Library::build(catalog, &files), files.len())
+    };
+    problems.extend(lib.check_all());
     for p in &problems {
         println!("{p}");
     }
@@ -129,7 +135,7 @@ fn validate(
     };
     if problems.is_empty() {
         let codes = lib.codes().count();
-        println!("{} flow file(s) OK, covering {codes} code(s)", files.len());
+        println!("{file_count} flow file(s) OK, covering {codes} code(s)");
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!("{} problem(s) in {bad_files} file(s)", problems.len());

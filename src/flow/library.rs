@@ -104,7 +104,7 @@ impl Library {
             Slot::Lazy(e, cell) => {
                 let mut errors = Vec::new();
                 let flow = cell.get_or_init(|| match &self.catalog {
-                    Some(catalog) => load_json(e.path, e.yaml, e.json, catalog)
+                    Some(catalog) => load_json(e.path, e.json, catalog)
                         .map_err(|errs| errors = errs)
                         .ok(),
                     None => None,
