@@ -218,11 +218,16 @@ impl Searcher {
                 hl.keywords.push((k, idx));
             }
         }
-        // The summary is long prose: only whole-word prefixes count there.
-        let summary_lower = e.summary.to_lowercase();
-        if let Some(pos) = word_prefix_at(&summary_lower, &lower) {
+        // The summary is long prose: only whole-word prefixes count there. ASCII words (nearly
+        // all queries) compare in place; others compare against a lowercased copy.
+        let at = if lower.is_ascii() {
+            ascii_word_prefix_at(&e.summary, &lower).map(|pos| e.summary[..pos].chars().count())
+        } else {
+            let summary_lower = e.summary.to_lowercase();
+            word_prefix_at(&summary_lower, &lower).map(|pos| summary_lower[..pos].chars().count())
+        };
+        if let Some(start) = at {
             bump(10 * lower.chars().count() as i64);
-            let start = summary_lower[..pos].chars().count();
             merge(
                 &mut hl.summary,
                 (start..start + lower.chars().count()).collect(),
@@ -251,6 +256,20 @@ fn word_prefix_at(text: &str, word: &str) -> Option<usize> {
     None
 }
 
+/// Like [`word_prefix_at`] for an ASCII `word` (already lowercase), ignoring ASCII case in
+/// `text`, without copying it.
+fn ascii_word_prefix_at(text: &str, word: &str) -> Option<usize> {
+    let (t, w) = (text.as_bytes(), word.as_bytes());
+    let mut at_word_start = true;
+    for (i, c) in text.char_indices() {
+        if at_word_start && t.len() - i >= w.len() && t[i..i + w.len()].eq_ignore_ascii_case(w) {
+            return Some(i);
+        }
+        at_word_start = !c.is_alphanumeric();
+    }
+    None
+}
+
 fn merge(into: &mut Vec<usize>, more: Vec<usize>) {
     into.extend(more);
     into.sort_unstable();
@@ -265,6 +284,22 @@ pub fn search(catalog: &Catalog, query: &str, limit: usize) -> Vec<Hit> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn in_place_word_prefix_agrees_with_the_lowercased_copy() {
+        let catalog = crate::embedded::catalog().expect("embedded catalog");
+        for e in catalog.entries() {
+            let lower = e.summary.to_lowercase();
+            for word in [
+                "secret", "the", "app", "tenant", "x", "reply", "mfa", "50012",
+            ] {
+                let copy = word_prefix_at(&lower, word).map(|p| lower[..p].chars().count());
+                let in_place =
+                    ascii_word_prefix_at(&e.summary, word).map(|p| e.summary[..p].chars().count());
+                assert_eq!(copy, in_place, "{} / {word}", e.code);
+            }
+        }
+    }
 
     const SMALL: &str = "\
 - code: 50011
