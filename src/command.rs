@@ -161,6 +161,13 @@ fn ps_plain(value: &str) -> bool {
         && value
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        // PowerShell reads a bare token starting with a digit as a number where it can
+        // (`1e5`, `0x10`, `1kb`, `007`): only plain integers and GUIDs stay bare.
+        && (!value.starts_with(|c: char| c.is_ascii_digit())
+            || crate::flow::is_guid(value)
+            || (value.bytes().all(|b| b.is_ascii_digit())
+                && !value.starts_with('0')
+                && value.len() < 10))
 }
 
 /// `value` inside bash single quotes: `'` becomes `'\''` (close, escaped quote, reopen).

@@ -402,7 +402,10 @@ fn is_tenant_domain(t: &str) -> bool {
     let (Some(first), Some(tld)) = (t.split('.').next(), t.rsplit('.').next()) else {
         return false;
     };
-    tld.len() >= 2
+    // A tenant is named by a verified domain (with a dot) or a GUID: `contoso` alone, or a
+    // paste cut off after `.../co`, is not one.
+    t.contains('.')
+        && tld.len() >= 2
         && tld.bytes().all(|c| c.is_ascii_lowercase())
         && !first.eq_ignore_ascii_case("id")
         && ![

@@ -242,7 +242,6 @@ fn check_explanation(text: &str) -> Result<(), TestCaseError> {
 /// Found by `explain_takes_mutated_samples` (a paste cut off after `login.microsoftonline.com/co`
 /// gave the tenant `co`): a path segment without a dot is taken as a tenant domain.
 #[test]
-#[ignore = "explain.rs: is_tenant_domain accepts a name without a dot; see the hardening report"]
 fn authority_segment_without_a_dot_is_not_a_tenant() {
     for text in [
         "AADSTS50012 at https://login.microsoftonline.com/contoso/oauth2/v2.0/token",
@@ -613,7 +612,6 @@ fn powershell_tokenizer_reads_what_it_should() {
 /// value that looks like a number literal must be quoted. Values that start with a digit are
 /// left out of `powershell_bare_value_is_one_token` and checked here.
 #[test]
-#[ignore = "command.rs: ps_plain leaves number-like values bare; see the hardening report"]
 fn powershell_bare_number_literals_are_quoted() {
     for v in [
         "1e5",

@@ -75,6 +75,11 @@ pub fn load(file: &str, src: &str, catalog: &Catalog) -> Result<Flow, Vec<FlowEr
     if src.trim().is_empty() {
         return Err(one(1, 1, "file is empty".to_string()));
     }
+    // Aliases and deep nesting are refused before the YAML reader sees them: an alias bomb
+    // expands to gigabytes and its time grows with the square of the depth.
+    if let Some(h) = crate::locate::hazard(src) {
+        return Err(one(h.line, h.column, h.message.to_string()));
+    }
     let raw: RawFlow = match serde_yaml::from_str(src) {
         Ok(raw) => raw,
         Err(e) => {

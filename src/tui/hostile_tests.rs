@@ -266,7 +266,6 @@ fn hostile_text_is_shown_not_dropped() {
 /// Bidi overrides are format characters, not control characters: `clean` keeps them, so a
 /// flow or a paste can reverse the text drawn after them (U+202E makes `evil` read `live`).
 #[test]
-#[ignore = "src/tui/view.rs: clean() keeps bidi controls; see the hardening report"]
 fn no_bidi_control_reaches_the_buffer() {
     let d = data();
     for (name, app) in screens(&d) {

@@ -85,6 +85,14 @@ pub fn clean(s: &str) -> String {
         .map(|c| match c {
             '\t' => ' ',
             c if c.is_control() => '\u{FFFD}',
+            // Bidirectional overrides and isolates are format characters, not controls, but
+            // they reorder what follows them on the line: a command could be shown differently
+            // from what is copied.
+            '\u{61c}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}' => '\u{FFFD}',
             c => c,
         })
         .collect()
