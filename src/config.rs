@@ -17,6 +17,22 @@ use serde::Deserialize;
 
 use crate::command::Shell;
 
+/// The tool's folder under the XDG base directory `var` (`XDG_CONFIG_HOME`, `XDG_STATE_HOME`):
+/// `$var/aadsts-wizard`, or `$HOME/<fallback>/aadsts-wizard` when `var` is unset, empty or
+/// relative (the XDG spec says to ignore a relative one).
+pub fn app_dir(var: &str, fallback: &str) -> Option<PathBuf> {
+    let base = std::env::var_os(var)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| PathBuf::from(h).join(fallback))
+        })?;
+    Some(base.join("aadsts-wizard"))
+}
+
 /// How copied text reaches the clipboard.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -10,16 +10,7 @@ use crate::history::History;
 
 /// `$XDG_STATE_HOME/aadsts-wizard/history.json`, or `~/.local/state/...` without it.
 pub fn history_path() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .filter(|v| !v.is_empty())
-                .map(|h| PathBuf::from(h).join(".local").join("state"))
-        })?;
-    Some(base.join("aadsts-wizard").join("history.json"))
+    crate::config::app_dir("XDG_STATE_HOME", ".local/state").map(|d| d.join("history.json"))
 }
 
 /// Read the history file. A missing file is an empty history; a garbled one is ignored with a
