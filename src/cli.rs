@@ -160,6 +160,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         Some(Command::Flows(cmd)) => flows::run_flows(cmd, &dirs),
         Some(Command::Walk(w)) => flows::walk(w, &dirs),
+        // Answered above, before the config file is read.
         Some(Command::Completions { .. } | Command::Man) => Ok(ExitCode::SUCCESS),
         Some(Command::Explain {
             ref file,
