@@ -433,6 +433,10 @@ fn entry_json(e: &Entry, has_flow: bool) -> serde_json::Value {
         "transient": e.transient,
         "related": e.related.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "keywords": e.keywords,
+        "former_name": e.former_name,
+        "source": e.source.as_str(),
+        "evidence": e.evidence,
+        "expected": e.expected,
         "has_flow": has_flow,
         "lookup_url": e.lookup_url(),
     })
@@ -470,11 +474,7 @@ fn lookup(catalog: &Catalog, library: &Library, code: &str, json: bool) -> Resul
         aadsts_wizard::text::Mode::Text,
     );
     if json {
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&entry_json(entry, library.has_flow(entry.code)))?
-        )?;
+        jsonln!(&entry_json(entry, library.has_flow(entry.code)));
     } else {
         writeln!(out, "{}", format_entry(catalog, entry))?;
         match library.title_of(entry.code) {
@@ -497,6 +497,9 @@ fn format_entry(catalog: &Catalog, e: &Entry) -> String {
     if let Some(name) = &e.name {
         s.push_str(&format!("  {name}"));
     }
+    if let Some(former) = &e.former_name {
+        s.push_str(&format!("  (formerly {former})"));
+    }
     s.push_str(&format!("\n\n{}\n\n", wrap(&e.summary, 78, 0)));
     let transient = if e.transient {
         "yes, retrying later may help"
@@ -516,6 +519,20 @@ fn format_entry(catalog: &Catalog, e: &Entry) -> String {
         ("who fixes", e.who_fixes.to_string()),
         ("transient", transient.to_string()),
     ];
+    if e.expected {
+        fields.push((
+            "expected",
+            "yes: a normal step of sign-in; a problem only if it repeats or blocks the user"
+                .to_string(),
+        ));
+    }
+    if e.source == aadsts_wizard::catalog::Source::Observed {
+        let mut src = "not on Microsoft's error-code page; seen in real errors".to_string();
+        if !e.evidence.is_empty() {
+            src.push_str(&format!(": {}", e.evidence.join(", ")));
+        }
+        fields.push(("source", src));
+    }
     if !related.is_empty() {
         fields.push(("related", related.join(", ")));
     }
