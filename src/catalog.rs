@@ -116,6 +116,40 @@ pub struct Entry {
     pub related: Vec<u32>,
     #[serde(default)]
     pub keywords: Vec<String>,
+    /// An older official name: kept where Microsoft's current page gives none or renamed the
+    /// code (shown as "formerly …" and searchable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub former_name: Option<String>,
+    /// Where the code is documented: Microsoft's error-code page, or only observed in real
+    /// errors (then `evidence` names the threads or pages that show it).
+    #[serde(default)]
+    pub source: Source,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
+    /// An expected part of a normal sign-in or token lifecycle (interrupts, polling): people
+    /// triaging logs can set it aside unless it repeats or blocks.
+    #[serde(default)]
+    pub expected: bool,
+}
+
+/// Where a code is documented.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// On Microsoft's current error-code page.
+    #[default]
+    Microsoft,
+    /// Not on Microsoft's page; seen in real errors.
+    Observed,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Microsoft => "microsoft",
+            Source::Observed => "observed",
+        }
+    }
 }
 
 impl Entry {

@@ -1,6 +1,44 @@
 //! The command line: argument definitions and the subcommands that print (lookup, search,
 //! flows, walk). Everything here calls the library, prints, and picks an exit code.
 
+/// Print through the one sanitiser ([`aadsts_wizard::text`]): escape sequences in flow,
+/// catalog or pasted text and in arguments never reach the terminal raw.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let mut w = aadsts_wizard::text::SafeWriter::new(std::io::stdout().lock(), aadsts_wizard::text::Mode::Text);
+        let _ = writeln!(w, $($t)*);
+    }};
+}
+/// `print!` through the sanitiser.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let mut w = aadsts_wizard::text::SafeWriter::new(std::io::stdout().lock(), aadsts_wizard::text::Mode::Text);
+        let _ = write!(w, $($t)*);
+    }};
+}
+/// `eprintln!` through the sanitiser.
+macro_rules! errln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let mut w = aadsts_wizard::text::SafeWriter::new(std::io::stderr().lock(), aadsts_wizard::text::Mode::Text);
+        let _ = writeln!(w, $($t)*);
+    }};
+}
+/// Pretty JSON on stdout; C1 and bidi controls inside strings are written as `\uXXXX`.
+macro_rules! jsonln {
+    ($v:expr) => {{
+        use std::io::Write as _;
+        let text = serde_json::to_string_pretty($v)?;
+        let mut w = aadsts_wizard::text::SafeWriter::new(
+            std::io::stdout().lock(),
+            aadsts_wizard::text::Mode::Json,
+        );
+        let _ = writeln!(w, "{text}");
+    }};
+}
+
 mod flows;
 
 use std::io::{IsTerminal, Write};
@@ -139,7 +177,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     let (config, warning) = crate::sources::config();
     if let Some(w) = &warning {
-        eprintln!("warning: {w}");
+        errln!("warning: {w}");
     }
     let dirs = crate::sources::FlowDirs {
         config: config.flows.clone(),
@@ -221,7 +259,7 @@ fn explain(args: &Args, setup: &Setup, file: &str, json: bool, open: bool) -> Re
     let ex = aadsts_wizard::explain::explain(&text);
     if open {
         if ex.primary_code.is_none() {
-            eprintln!("no AADSTS code found in the text");
+            errln!("no AADSTS code found in the text");
             return Ok(ExitCode::from(1));
         }
         return run_wizard(args, setup, Some(text));
@@ -238,10 +276,13 @@ fn explain(args: &Args, setup: &Setup, file: &str, json: bool, open: bool) -> Re
             "app_id": ex.app_id,
             "tenant": ex.tenant,
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        jsonln!(&v);
     } else if found {
         let catalog = catalog()?;
-        let mut out = std::io::stdout().lock();
+        let mut out = aadsts_wizard::text::SafeWriter::new(
+            std::io::stdout().lock(),
+            aadsts_wizard::text::Mode::Text,
+        );
         for code in &ex.codes {
             match catalog.get(*code) {
                 Some(e) => {
@@ -289,7 +330,7 @@ fn explain(args: &Args, setup: &Setup, file: &str, json: bool, open: bool) -> Re
         }
     }
     if !found {
-        eprintln!("no AADSTS code found in the text");
+        errln!("no AADSTS code found in the text");
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
@@ -303,7 +344,7 @@ fn run_wizard(args: &Args, setup: &Setup, paste: Option<String>) -> Result<ExitC
     let stdin_ok = std::io::stdin().is_terminal() || ((paste.is_some() || args.print) && tty());
     let stdout_ok = std::io::stdout().is_terminal() || (args.print && tty());
     if !stdout_ok || !stdin_ok {
-        eprintln!(
+        errln!(
             "aadsts-wizard: the interactive wizard needs a terminal; try: aadsts-wizard lookup 50012"
         );
         return Ok(ExitCode::from(2));
@@ -343,17 +384,15 @@ fn run_wizard(args: &Args, setup: &Setup, paste: Option<String>) -> Result<ExitC
             Some(code) if catalog.get(code).is_some() => opts.code = Some(code),
             Some(_) => opts.query = Some(text.clone()),
             None => {
-                eprintln!("error: '{text}' is not an AADSTS code (expected digits such as 50012)");
-                eprintln!(
-                    "usage: aadsts-wizard [CODE] [--var NAME=VALUE]... | aadsts-wizard --help"
-                );
+                errln!("error: '{text}' is not an AADSTS code (expected digits such as 50012)");
+                errln!("usage: aadsts-wizard [CODE] [--var NAME=VALUE]... | aadsts-wizard --help");
                 return Ok(ExitCode::from(2));
             }
         }
     }
     for v in &args.vars {
         let Some((name, value)) = v.split_once('=') else {
-            eprintln!(
+            errln!(
                 "error: --var '{v}' should be NAME=VALUE, e.g. app-id=11111111-2222-3333-4444-555555555555"
             );
             return Ok(ExitCode::from(2));
@@ -365,7 +404,7 @@ fn run_wizard(args: &Args, setup: &Setup, paste: Option<String>) -> Result<ExitC
         match aadsts_wizard::tui::clipboard::read_text() {
             Ok(text) => opts.paste = Some(text),
             Err(e) => {
-                eprintln!(
+                errln!(
                     "error: cannot read the clipboard ({e}); save the text and run: aadsts-wizard explain FILE --open"
                 );
                 return Ok(ExitCode::from(1));
@@ -379,7 +418,7 @@ fn run_wizard(args: &Args, setup: &Setup, paste: Option<String>) -> Result<ExitC
     };
     let chosen = aadsts_wizard::tui::run(&data, opts)?;
     if let Some(cmd) = chosen {
-        println!("{cmd}");
+        outln!("{cmd}");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -394,6 +433,10 @@ fn entry_json(e: &Entry, has_flow: bool) -> serde_json::Value {
         "transient": e.transient,
         "related": e.related.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "keywords": e.keywords,
+        "former_name": e.former_name,
+        "source": e.source.as_str(),
+        "evidence": e.evidence,
+        "expected": e.expected,
         "has_flow": has_flow,
         "lookup_url": e.lookup_url(),
     })
@@ -403,7 +446,7 @@ fn lookup(catalog: &Catalog, library: &Library, code: &str, json: bool) -> Resul
     let entry = match catalog.lookup(code) {
         Ok(e) => e,
         Err(err) => {
-            eprintln!("error: {err}");
+            errln!("error: {err}");
             if let LookupError::Unknown { suggestions, .. } = &err
                 && !suggestions.is_empty()
             {
@@ -421,18 +464,17 @@ fn lookup(catalog: &Catalog, library: &Library, code: &str, json: bool) -> Resul
                         )
                     })
                     .collect();
-                eprintln!("did you mean: {}?", names.join(", "));
+                errln!("did you mean: {}?", names.join(", "));
             }
             return Ok(ExitCode::from(1));
         }
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = aadsts_wizard::text::SafeWriter::new(
+        std::io::stdout().lock(),
+        aadsts_wizard::text::Mode::Text,
+    );
     if json {
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&entry_json(entry, library.has_flow(entry.code)))?
-        )?;
+        jsonln!(&entry_json(entry, library.has_flow(entry.code)));
     } else {
         writeln!(out, "{}", format_entry(catalog, entry))?;
         match library.title_of(entry.code) {
@@ -455,6 +497,9 @@ fn format_entry(catalog: &Catalog, e: &Entry) -> String {
     if let Some(name) = &e.name {
         s.push_str(&format!("  {name}"));
     }
+    if let Some(former) = &e.former_name {
+        s.push_str(&format!("  (formerly {former})"));
+    }
     s.push_str(&format!("\n\n{}\n\n", wrap(&e.summary, 78, 0)));
     let transient = if e.transient {
         "yes, retrying later may help"
@@ -474,6 +519,20 @@ fn format_entry(catalog: &Catalog, e: &Entry) -> String {
         ("who fixes", e.who_fixes.to_string()),
         ("transient", transient.to_string()),
     ];
+    if e.expected {
+        fields.push((
+            "expected",
+            "yes: a normal step of sign-in; a problem only if it repeats or blocks the user"
+                .to_string(),
+        ));
+    }
+    if e.source == aadsts_wizard::catalog::Source::Observed {
+        let mut src = "not on Microsoft's error-code page; seen in real errors".to_string();
+        if !e.evidence.is_empty() {
+            src.push_str(&format!(": {}", e.evidence.join(", ")));
+        }
+        fields.push(("source", src));
+    }
     if !related.is_empty() {
         fields.push(("related", related.join(", ")));
     }
@@ -514,7 +573,10 @@ fn search(
     json: bool,
 ) -> Result<ExitCode> {
     let hits = Searcher::new().search(catalog, query, limit);
-    let mut out = std::io::stdout().lock();
+    let mut out = aadsts_wizard::text::SafeWriter::new(
+        std::io::stdout().lock(),
+        aadsts_wizard::text::Mode::Text,
+    );
     if json {
         let arr: Vec<serde_json::Value> = hits
             .iter()
@@ -531,9 +593,9 @@ fn search(
                 })
             })
             .collect();
-        writeln!(out, "{}", serde_json::to_string_pretty(&arr)?)?;
+        jsonln!(&arr);
     } else if hits.is_empty() {
-        eprintln!("no code matches '{query}'");
+        errln!("no code matches '{query}'");
         return Ok(ExitCode::from(1));
     } else {
         if hits

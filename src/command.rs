@@ -86,32 +86,114 @@ pub fn slots(text: &str) -> Vec<Slot<'_>> {
     out
 }
 
-/// Where a position in a command sits, as far as quoting goes.
+/// Where a position in a command sits, as far as the shell's quoting goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Context {
     /// Not inside any quotes.
     Bare,
     /// Inside single quotes (`'...'`).
     Single,
-    /// Inside double quotes; `literal` is true inside a `'...'` that is plain text within them,
-    /// as in `-Filter "appId eq '<app-id>'"` (an OData string literal).
-    Double { literal: bool },
+    /// Inside double quotes.
+    Double,
+}
+
+/// The language of the argument a placeholder sits in, below the shell's quoting: a value is
+/// first encoded for it, then quoted for the shell, so it can change the structure of neither.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inner {
+    /// Plain text: the shell's quoting is all there is.
+    Plain,
+    /// An OData string literal (`-Filter "appId eq '<app-id>'"`): `'` is written `''`.
+    ODataLiteral,
+    /// Inside a JSON string (`--body '{"upn": "<upn>"}'`): JSON escapes.
+    JsonString,
+    /// Where a JSON value goes (`--body '{"id": <id>}'`): a whole JSON string is written.
+    JsonValue,
+    /// Inside a JMESPath raw string (`--query "[?upn=='<upn>']"`): `'` is written `\'`.
+    JmesRaw,
+    /// Inside a JMESPath JSON literal (`` `...` ``); `in_string` when inside a JSON string in it.
+    JmesLiteral { in_string: bool },
+    /// Inside a JMESPath quoted identifier (`"..."`): JSON escapes.
+    JmesIdentifier,
+    /// Bare in a JMESPath expression: written as a raw string literal.
+    JmesBare,
+    /// In a URL's path: percent-encoded.
+    UrlPath,
+    /// In a URL's query, outside a literal: percent-encoded.
+    UrlQuery,
+    /// In an OData literal inside a URL's query: `'` doubled, then percent-encoded.
+    UrlODataLiteral,
 }
 
 const PS_SINGLE: [char; 5] = ['\'', '\u{2018}', '\u{2019}', '\u{201A}', '\u{201B}'];
 const PS_DOUBLE: [char; 4] = ['"', '\u{201C}', '\u{201D}', '\u{201E}'];
 
-/// The quoting context at byte `at` of `text` for `shell`.
-fn context_at(text: &str, at: usize, shell: Shell) -> Context {
+/// What the shell has read up to a byte: the quoting context, the current word as the
+/// program will receive it (quotes removed, escapes applied), and the word before it.
+#[derive(Debug)]
+struct ShellState {
+    ctx: Context,
+    word: String,
+    prev_word: String,
+}
+
+/// Read `text` up to byte `at` as `shell` would.
+fn shell_state(text: &str, at: usize, shell: Shell) -> ShellState {
     let mut ctx = Context::Bare;
     let mut escaped = false;
+    let mut word = String::new();
+    let mut prev_word = String::new();
+    // A command substitution `$(...)` (bash, bare or in double quotes) or subexpression
+    // (PowerShell) starts a fresh command: the outer state waits on this stack, with the
+    // depth of the parentheses opened inside it.
+    let mut outer: Vec<(Context, String, String)> = Vec::new();
+    let mut depth = 0usize;
+    let mut depths: Vec<usize> = Vec::new();
+    let mut skip_paren = false;
+    let escape_char = match shell {
+        Shell::Az => '\\',
+        Shell::Powershell => '`',
+    };
     for (i, c) in text.char_indices() {
         if i >= at {
             break;
         }
+        if skip_paren {
+            skip_paren = false;
+            continue;
+        }
         if escaped {
             escaped = false;
+            word.push(c);
             continue;
+        }
+        if c == '$' && ctx != Context::Single && text[i + 1..].starts_with('(') {
+            outer.push((
+                ctx,
+                std::mem::take(&mut word),
+                std::mem::take(&mut prev_word),
+            ));
+            depths.push(depth);
+            depth = 0;
+            ctx = Context::Bare;
+            skip_paren = true;
+            continue;
+        }
+        if ctx == Context::Bare && c == '(' {
+            depth += 1;
+        }
+        if ctx == Context::Bare && c == ')' {
+            if depth == 0
+                && let Some((octx, oword, oprev)) = outer.pop()
+            {
+                ctx = octx;
+                word = oword;
+                word.push('x'); // what the substitution prints stands in the outer word
+                prev_word = oprev;
+                depth = depths.pop().unwrap_or(0);
+                continue;
+            }
+            depth = depth.saturating_sub(1);
         }
         let is_single = match shell {
             Shell::Az => c == '\'',
@@ -121,28 +203,171 @@ fn context_at(text: &str, at: usize, shell: Shell) -> Context {
             Shell::Az => c == '"',
             Shell::Powershell => PS_DOUBLE.contains(&c),
         };
-        let escape_char = match shell {
-            Shell::Az => '\\',
-            Shell::Powershell => '`',
-        };
-        ctx = match ctx {
-            Context::Bare if c == escape_char => {
-                escaped = true;
-                Context::Bare
+        match ctx {
+            Context::Bare if c == escape_char => escaped = true,
+            Context::Bare if is_single => ctx = Context::Single,
+            Context::Bare if is_double => ctx = Context::Double,
+            Context::Bare if c.is_whitespace() => {
+                if !word.is_empty() {
+                    prev_word = std::mem::take(&mut word);
+                }
             }
-            Context::Bare if is_single => Context::Single,
-            Context::Bare if is_double => Context::Double { literal: false },
-            Context::Single if is_single => Context::Bare,
-            Context::Double { .. } if c == escape_char => {
-                escaped = true;
-                ctx
+            Context::Single if is_single => ctx = Context::Bare,
+            // In bash double quotes a backslash escapes only $ ` " \ and newline.
+            Context::Double
+                if c == escape_char
+                    && (shell == Shell::Powershell
+                        || text[i + 1..].starts_with(['$', '`', '"', '\\'])) =>
+            {
+                escaped = true
             }
-            Context::Double { .. } if is_double => Context::Bare,
-            Context::Double { literal } if c == '\'' => Context::Double { literal: !literal },
-            other => other,
+            Context::Double if is_double => ctx = Context::Bare,
+            _ => word.push(c),
+        }
+    }
+    ShellState {
+        ctx,
+        word,
+        prev_word,
+    }
+}
+
+/// Whether a JSON text prefix ends inside a string.
+fn json_in_string(prefix: &str) -> bool {
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in prefix.chars() {
+        if escaped {
+            escaped = false;
+        } else if in_string && c == '\\' {
+            escaped = true;
+        } else if c == '"' {
+            in_string = !in_string;
+        }
+    }
+    in_string
+}
+
+/// Where a JMESPath expression prefix ends: in a raw string, a literal, an identifier or bare.
+fn jmes_inner(prefix: &str) -> Inner {
+    #[derive(PartialEq)]
+    enum J {
+        Bare,
+        Raw,
+        Literal,
+        Ident,
+    }
+    let mut state = J::Bare;
+    let mut escaped = false;
+    let mut literal = String::new();
+    for c in prefix.chars() {
+        if escaped {
+            escaped = false;
+            if state == J::Literal {
+                literal.push(c);
+            }
+            continue;
+        }
+        match (&state, c) {
+            (J::Raw | J::Literal | J::Ident, '\\') => {
+                escaped = true;
+                if state == J::Literal {
+                    literal.push(c);
+                }
+            }
+            (J::Bare, '\'') => state = J::Raw,
+            (J::Bare, '`') => {
+                state = J::Literal;
+                literal.clear();
+            }
+            (J::Bare, '"') => state = J::Ident,
+            (J::Raw, '\'') | (J::Literal, '`') | (J::Ident, '"') => state = J::Bare,
+            (J::Literal, c) => literal.push(c),
+            _ => {}
+        }
+    }
+    match state {
+        J::Bare => Inner::JmesBare,
+        J::Raw => Inner::JmesRaw,
+        J::Ident => Inner::JmesIdentifier,
+        J::Literal => Inner::JmesLiteral {
+            in_string: json_in_string(&literal),
+        },
+    }
+}
+
+/// The language of the argument around a placeholder, from the option it belongs to or the
+/// shape of the text before it.
+fn inner_of(st: &ShellState) -> Inner {
+    let opt = st.prev_word.to_ascii_lowercase();
+    let word = st.word.as_str();
+    let quoted = st.ctx != Context::Bare;
+    if opt == "--query" {
+        return jmes_inner(word);
+    }
+    // `--body '{...}'`, `--parameters "{...}"`, `-Body '{...}'`: JSON text.
+    if word.starts_with(['{', '[']) {
+        return if json_in_string(word) {
+            Inner::JsonString
+        } else {
+            Inner::JsonValue
         };
     }
-    ctx
+    if word.starts_with("https://") || word.starts_with("http://") {
+        return match word.split_once('?') {
+            None => Inner::UrlPath,
+            Some((_, query)) if query.matches('\'').count() % 2 == 1 => Inner::UrlODataLiteral,
+            Some(_) => Inner::UrlQuery,
+        };
+    }
+    if quoted && word.matches('\'').count() % 2 == 1 {
+        return Inner::ODataLiteral;
+    }
+    Inner::Plain
+}
+
+/// `value` percent-encoded for a URL: everything but unreserved characters, `@` and `'`.
+fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~@'".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `value` inside a JSON string: the escapes serde_json writes, without the outer quotes.
+fn json_body(value: &str) -> String {
+    let quoted = serde_json::to_string(value).unwrap_or_default();
+    quoted[1..quoted.len() - 1].to_string()
+}
+
+/// Encode `value` for the language it sits in.
+fn encode_inner(value: &str, inner: Inner) -> String {
+    let odata = |v: &str| v.replace('\'', "''");
+    // In a JMESPath raw string only `'` and `\` are special (`\'` and `\\`).
+    let jmes_raw = |v: &str| v.replace('\\', "\\\\").replace('\'', "\\'");
+    match inner {
+        Inner::Plain => value.to_string(),
+        Inner::ODataLiteral => odata(value),
+        Inner::JsonString | Inner::JmesIdentifier => json_body(value),
+        Inner::JsonValue => format!("\"{}\"", json_body(value)),
+        Inner::JmesRaw => jmes_raw(value),
+        Inner::JmesBare => format!("'{}'", jmes_raw(value)),
+        Inner::JmesLiteral { in_string } => {
+            let json = if in_string {
+                json_body(value)
+            } else {
+                format!("\"{}\"", json_body(value))
+            };
+            json.replace('`', "\\`")
+        }
+        Inner::UrlPath | Inner::UrlQuery => percent_encode(value),
+        Inner::UrlODataLiteral => percent_encode(&odata(value)),
+    }
 }
 
 /// Characters that need no quoting as a whole bash word.
@@ -152,22 +377,6 @@ fn bash_plain(value: &str) -> bool {
         && value
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c))
-}
-
-/// Characters that need no quoting as a whole PowerShell argument.
-fn ps_plain(value: &str) -> bool {
-    !value.is_empty()
-        && !value.starts_with(['-', '.'])
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-        // PowerShell reads a bare token starting with a digit as a number where it can
-        // (`1e5`, `0x10`, `1kb`, `007`): only plain integers and GUIDs stay bare.
-        && (!value.starts_with(|c: char| c.is_ascii_digit())
-            || crate::flow::is_guid(value)
-            || (value.bytes().all(|b| b.is_ascii_digit())
-                && !value.starts_with('0')
-                && value.len() < 10))
 }
 
 /// `value` inside bash single quotes: `'` becomes `'\''` (close, escaped quote, reopen).
@@ -187,41 +396,32 @@ fn ps_single_body(value: &str) -> String {
     s
 }
 
-/// Quote `value` for insertion at a spot with context `ctx` in a `shell` command.
+/// Quote `value` (already encoded for its inner language) for a spot with context `ctx`.
 fn quote(value: &str, ctx: Context, shell: Shell) -> String {
-    // Inside an OData string literal, a `'` in the value is written `''`.
-    let odata = |v: &str| v.replace('\'', "''");
     match (shell, ctx) {
         (Shell::Az, Context::Bare) if bash_plain(value) => value.to_string(),
         (Shell::Az, Context::Bare) => format!("'{}'", bash_single_body(value)),
         (Shell::Az, Context::Single) => bash_single_body(value),
         // Leave the double quotes, put the value in single quotes, and come back: `"a"'v'"b"`
         // concatenates into one word, and nothing in single quotes is expanded (not even `!`).
-        (Shell::Az, Context::Double { literal }) => {
-            let v = if literal {
-                odata(value)
-            } else {
-                value.to_string()
-            };
-            if v.chars()
+        (Shell::Az, Context::Double) => {
+            if value
+                .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "@%+=:,./_- ".contains(c))
             {
-                v
+                value.to_string()
             } else {
-                format!("\"'{}'\"", bash_single_body(&v))
+                format!("\"'{}'\"", bash_single_body(value))
             }
         }
-        (Shell::Powershell, Context::Bare) if ps_plain(value) => value.to_string(),
+        // Always a single-quoted string: a bare word is a command name inside `@{...}` and
+        // `@(...)`, and `1111-2222` is arithmetic there; in argument mode a quoted string is
+        // the same text, so one rule serves every place a bare placeholder can stand.
         (Shell::Powershell, Context::Bare) => format!("'{}'", ps_single_body(value)),
         (Shell::Powershell, Context::Single) => ps_single_body(value),
-        (Shell::Powershell, Context::Double { literal }) => {
-            let v = if literal {
-                odata(value)
-            } else {
-                value.to_string()
-            };
-            let mut s = String::with_capacity(v.len());
-            for c in v.chars() {
+        (Shell::Powershell, Context::Double) => {
+            let mut s = String::with_capacity(value.len());
+            for c in value.chars() {
                 // Backtick-escape what ends or expands a double-quoted string.
                 if c == '`' || c == '$' || PS_DOUBLE.contains(&c) {
                     s.push('`');
@@ -231,6 +431,11 @@ fn quote(value: &str, ctx: Context, shell: Shell) -> String {
             s
         }
     }
+}
+
+/// The inner language at byte `at` of a `shell` command (for tests and the validator).
+pub fn inner_at(text: &str, at: usize, shell: Shell) -> Inner {
+    inner_of(&shell_state(text, at, shell))
 }
 
 /// OData query options that a shell would expand as a variable inside double quotes
@@ -256,7 +461,7 @@ pub fn expanded_odata_options(text: &str, shell: Shell) -> Vec<String> {
             Shell::Powershell => '`',
         };
         let escaped = text[..i].ends_with(escape);
-        if !escaped && matches!(context_at(text, i, shell), Context::Double { .. }) {
+        if !escaped && shell_state(text, i, shell).ctx == Context::Double {
             found.push(format!("${name}"));
         }
     }
@@ -300,7 +505,9 @@ impl CommandTemplate {
             out.push_str(&self.text[last..slot.start]);
             match values.get(slot.name).filter(|v| !v.is_empty()) {
                 Some(v) => {
-                    out.push_str(&quote(v, context_at(&self.text, slot.start, shell), shell))
+                    let st = shell_state(&self.text, slot.start, shell);
+                    let encoded = encode_inner(v, inner_of(&st));
+                    out.push_str(&quote(&encoded, st.ctx, shell))
                 }
                 None => out.push_str(&self.text[slot.start..slot.end]),
             }
@@ -376,18 +583,20 @@ mod tests {
             t.render(Shell::Az, &vals("upn", "a@b.com")),
             "az rest --url \"https://g/users?\\$filter=upn eq 'a@b.com'\""
         );
+        // In a URL the value is percent-encoded as well (`$` is %24).
         assert_eq!(
             t.render(Shell::Az, &vals("upn", "o'b$x@b.com")),
-            "az rest --url \"https://g/users?\\$filter=upn eq '\"'o'\\'''\\''b$x@b.com'\"'\""
+            "az rest --url \"https://g/users?\\$filter=upn eq '\"'o'\\'''\\''b%24x@b.com'\"'\""
         );
     }
 
     #[test]
     fn bash_inside_single_quotes() {
+        // A JMESPath JSON literal: the value becomes a JSON string.
         let t = CommandTemplate::new("az ad app list --query '[?appId==`<v>`]'");
         assert_eq!(
             t.render(Shell::Az, &vals("v", "x'y")),
-            "az ad app list --query '[?appId==`x'\\''y`]'"
+            "az ad app list --query '[?appId==`\"x'\\''y\"`]'"
         );
     }
 
@@ -397,8 +606,10 @@ mod tests {
         for (value, want) in [
             (
                 "11111111-2222-3333-4444-555555555555",
-                "11111111-2222-3333-4444-555555555555",
+                "'11111111-2222-3333-4444-555555555555'",
             ),
+            ("Stop-Computer", "'Stop-Computer'"),
+            ("50012", "'50012'"),
             ("user@contoso.com", "'user@contoso.com'"),
             ("it's", "'it''s'"),
             ("it\u{2019}s", "'it\u{2019}\u{2019}s'"),
@@ -422,6 +633,111 @@ mod tests {
         assert_eq!(
             t.render(Shell::Powershell, &vals("upn", "o'b$(x)\"`@c.com")),
             "Get-MgUser -Filter \"userPrincipalName eq 'o''b`$(x)`\"``@c.com'\""
+        );
+    }
+
+    #[test]
+    fn powershell_values_in_hashtables_and_arrays_are_strings() {
+        let t = CommandTemplate::new(
+            "Update-MgUser -UserId <upn> -PasswordProfile @{Password=<pw>; ForceChangePasswordNextSignIn=$true}",
+        );
+        let values = Values::from([
+            ("upn".to_string(), "a@b.com".to_string()),
+            ("pw".to_string(), "Stop-Computer".to_string()),
+        ]);
+        assert_eq!(
+            t.render(Shell::Powershell, &values),
+            "Update-MgUser -UserId 'a@b.com' -PasswordProfile @{Password='Stop-Computer'; ForceChangePasswordNextSignIn=$true}"
+        );
+        let t = CommandTemplate::new("$x = @(<v>) + <v>");
+        assert_eq!(
+            t.render(Shell::Powershell, &vals("v", "1111-2222")),
+            "$x = @('1111-2222') + '1111-2222'"
+        );
+    }
+
+    #[test]
+    fn json_values_are_json_escaped_before_shell_quoting() {
+        let t = CommandTemplate::new(
+            r#"az ad app federated-credential create --id x --parameters "{\"subject\":\"<v>\",\"issuer\":\"https://good\"}""#,
+        );
+        let out = t.render(
+            Shell::Az,
+            &vals("v", r#"s","issuer":"https://attacker.example"#),
+        );
+        assert!(
+            out.contains(r#"s\",\"issuer\":\"https://attacker.example"#),
+            "{out}"
+        );
+        let t = CommandTemplate::new(r#"az rest --body '{"upn": "<v>", "n": <v>}'"#);
+        assert_eq!(
+            t.render(Shell::Az, &vals("v", r#"a"b"#)),
+            r#"az rest --body '{"upn": "a\"b", "n": "a\"b"}'"#
+        );
+        let t = CommandTemplate::new(r#"Invoke-MgGraphRequest -Body '{"upn":"<v>"}'"#);
+        assert_eq!(
+            t.render(Shell::Powershell, &vals("v", r#"o'b"x"#)),
+            r#"Invoke-MgGraphRequest -Body '{"upn":"o''b\"x"}'"#
+        );
+    }
+
+    #[test]
+    fn jmespath_literals_use_jmespath_escapes() {
+        let t = CommandTemplate::new(
+            r#"az ad user list --query "[?contains(userPrincipalName, '<upn>')]""#,
+        );
+        assert_eq!(
+            t.render(Shell::Az, &vals("upn", "o'brien@contoso.com")),
+            r#"az ad user list --query "[?contains(userPrincipalName, '"'o\'\''brien@contoso.com'"')]""#
+        );
+        let text = r#"az x --query "[?a=='<v>']""#;
+        assert_eq!(
+            inner_at(text, text.find('<').unwrap_or(0), Shell::Az),
+            Inner::JmesRaw
+        );
+        let text = "az x --query [?a==<v>]";
+        assert_eq!(
+            inner_at(text, text.find('<').unwrap_or(0), Shell::Az),
+            Inner::JmesBare
+        );
+    }
+
+    #[test]
+    fn url_values_are_percent_encoded() {
+        let t = CommandTemplate::new(
+            r#"az rest --url "https://graph.microsoft.com/v1.0/users/<upn>?\$select=id""#,
+        );
+        assert_eq!(
+            t.render(
+                Shell::Az,
+                &vals("upn", "jo+x_contoso.com#EXT#@t.onmicrosoft.com")
+            ),
+            r#"az rest --url "https://graph.microsoft.com/v1.0/users/jo%2Bx_contoso.com%23EXT%23@t.onmicrosoft.com?\$select=id""#
+        );
+        let t = CommandTemplate::new(
+            "Invoke-MgGraphRequest -Uri \"https://graph.microsoft.com/v1.0/users?`$filter=mail eq '<v>'\"",
+        );
+        let out = t.render(Shell::Powershell, &vals("v", "o'a&b%c d"));
+        assert!(out.contains("eq 'o''a%26b%25c%20d'"), "{out}");
+    }
+
+    #[test]
+    fn command_substitution_starts_a_fresh_command() {
+        let t = CommandTemplate::new(
+            r#"az rest --url "https://graph.microsoft.com/v1.0/users/$(az ad user show --id <upn> --query id -o tsv)/memberOf?\$filter=x eq '<v>'""#,
+        );
+        let values = Values::from([
+            (
+                "upn".to_string(),
+                "g_x.com#EXT#@t.onmicrosoft.com".to_string(),
+            ),
+            ("v".to_string(), "a b".to_string()),
+        ]);
+        // The UPN is an argument of the inner command (bash-quoted, not percent-encoded); the
+        // value after the substitution is back in the URL's OData literal.
+        assert_eq!(
+            t.render(Shell::Az, &values),
+            r#"az rest --url "https://graph.microsoft.com/v1.0/users/$(az ad user show --id 'g_x.com#EXT#@t.onmicrosoft.com' --query id -o tsv)/memberOf?\$filter=x eq 'a%20b'""#
         );
     }
 

@@ -4,14 +4,16 @@
 
 pub mod library;
 pub mod load;
+pub mod needs;
 pub mod raw;
-mod validate;
+pub(crate) mod validate;
 
 use serde::{Deserialize, Serialize};
 
 use crate::command::{CommandTemplate, Shell, Values};
 
 pub use load::{FlowError, load};
+pub use needs::{Connect, Licence, Needs};
 
 /// Index of a node in its flow; only the loader creates one, so it is always in range.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -48,6 +50,14 @@ impl Kind {
 
     /// Check a value typed by the user; the error says what is expected.
     pub fn check(self, value: &str) -> Result<(), String> {
+        // No kind takes control characters or bidi overrides: a value ends up in a command
+        // that is copied and pasted into a shell.
+        if value
+            .chars()
+            .any(|c| c == '\t' || c == '\n' || crate::text::is_unsafe(c))
+        {
+            return Err("printable text on one line (no control characters)".to_string());
+        }
         let ok = match self {
             Kind::Guid => is_guid(value),
             Kind::Upn => value.split_once('@').is_some_and(|(user, domain)| {
@@ -109,6 +119,17 @@ pub struct Command {
     pub shell: Shell,
     pub template: CommandTemplate,
     pub changes_state: bool,
+    /// Graph scopes, role and licence the command needs.
+    pub needs: Needs,
+}
+
+/// A check or command one shell cannot run, with the reason shown in its place
+/// (the Azure CLI cannot get a token for some Graph endpoints).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unavailable {
+    pub title: String,
+    pub shell: Shell,
+    pub reason: String,
 }
 
 impl Command {
@@ -128,6 +149,7 @@ pub struct Question {
     pub text: String,
     pub help: Option<String>,
     pub checks: Vec<Command>,
+    pub unavailable: Vec<Unavailable>,
     pub answers: Vec<Answer>,
 }
 
@@ -137,6 +159,7 @@ pub struct Leaf {
     pub explanation: String,
     pub fix: Vec<String>,
     pub commands: Vec<Command>,
+    pub unavailable: Vec<Unavailable>,
     pub related: Vec<u32>,
     pub links: Vec<String>,
 }
@@ -299,6 +322,9 @@ mod tests {
             (Kind::Text, "anything at all", true),
             (Kind::Text, "two\nlines", false),
             (Kind::Secret, "p@ss w0rd'\"", true),
+            (Kind::Secret, "a\u{1b}[201~b", false),
+            (Kind::Text, "x\u{9b}y", false),
+            (Kind::Text, "x\u{202e}y", false),
         ] {
             assert_eq!(kind.check(value).is_ok(), ok, "{kind:?} {value:?}");
         }

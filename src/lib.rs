@@ -14,6 +14,7 @@ pub mod history;
 pub mod locate;
 pub mod notes;
 pub mod search;
+pub mod text;
 pub mod tui;
 
 /// A serde_yaml error message without its trailing ` at line N column M` (we print our own

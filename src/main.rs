@@ -1,5 +1,6 @@
 //! The `aadsts-wizard` binary: parse arguments, then hand over to the CLI or the TUI.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -19,7 +20,12 @@ fn main() -> ExitCode {
     match cli::run(args) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Through the sanitiser: the message may quote a file or an argument.
+            let mut err = aadsts_wizard::text::SafeWriter::new(
+                std::io::stderr().lock(),
+                aadsts_wizard::text::Mode::Text,
+            );
+            let _ = writeln!(err, "error: {e:#}");
             ExitCode::from(1)
         }
     }

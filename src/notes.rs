@@ -79,7 +79,7 @@ fn inline(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The note as Markdown.
+/// The note as Markdown, with no control sequence left in it.
 pub fn markdown(s: &Session) -> String {
     let values = redacted(s.flow, s.values);
     let mut md = String::new();
@@ -175,5 +175,6 @@ pub fn markdown(s: &Session) -> String {
             }
         }
     }
-    md
+    // One sanitiser for everything a note holds (flow text, pasted ids, values).
+    crate::text::clean_keep_newlines(&md)
 }

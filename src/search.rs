@@ -209,6 +209,12 @@ impl Searcher {
             bump(3 * s);
             merge(&mut hl.name, idx);
         }
+        if let Some(former) = &e.former_name
+            && let Some((s, idx)) = self.matcher.fuzzy_indices(former, word)
+            && is_dense(&idx)
+        {
+            bump(2 * s);
+        }
         for (k, kw) in e.keywords.iter().enumerate() {
             let starts = kw
                 .split(|c: char| !c.is_alphanumeric())

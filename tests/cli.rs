@@ -31,16 +31,22 @@ fn lookup_json_has_the_documented_shape() {
         [
             "category",
             "code",
+            "evidence",
+            "expected",
+            "former_name",
             "has_flow",
             "keywords",
             "lookup_url",
             "name",
             "related",
+            "source",
             "summary",
             "transient",
             "who_fixes"
         ]
     );
+    assert_eq!(v["source"], "microsoft");
+    assert_eq!(v["expected"], false);
     assert_eq!(v["code"], "50012");
     assert_eq!(v["name"], "AuthenticationFailed");
     assert_eq!(v["category"], "credentials");

@@ -629,3 +629,145 @@ fn powershell_bare_number_literals_are_quoted() {
         assert!(check.is_ok(), "{v:?} rendered as {arg}: {check:?}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Values inside the languages within a shell argument: PowerShell hashtables and arrays, JSON
+// bodies, JMESPath queries. Each is parsed for real after the shell has had its turn, and the
+// hostile value must come out as exactly one string where the template put it.
+
+/// After `prefix` in a rendered PowerShell command: one single-quoted string holding `v`,
+/// followed by exactly `suffix`.
+fn ps_one_string_between(
+    cmd: &str,
+    prefix: &str,
+    suffix: &str,
+    v: &str,
+) -> Result<(), TestCaseError> {
+    let rest = cmd
+        .strip_prefix(prefix)
+        .ok_or_else(|| TestCaseError::fail(format!("prefix changed: {cmd}")))?;
+    let (content, after) = ps_single_token(rest).map_err(TestCaseError::fail)?;
+    prop_assert_eq!(content, v, "rendered: {}", cmd);
+    prop_assert_eq!(after, suffix, "the value changed what follows it: {}", cmd);
+    Ok(())
+}
+
+/// The JSON object bash passes for `template`: keys `a` (the value) and `b` ("c") only.
+fn check_json_object(text: &str, v: &str) -> Result<(), TestCaseError> {
+    let parsed: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| TestCaseError::fail(format!("not JSON ({e}): {text}")))?;
+    let obj = parsed
+        .as_object()
+        .ok_or_else(|| TestCaseError::fail(format!("not an object: {text}")))?;
+    let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+    prop_assert_eq!(keys, vec!["a", "b"], "the value added keys: {}", text);
+    prop_assert_eq!(obj["a"].as_str(), Some(v), "{}", text);
+    prop_assert_eq!(obj["b"].as_str(), Some("c"), "{}", text);
+    Ok(())
+}
+
+/// The last argument bash passes to `printf '%s\0' ...`.
+fn bash_arg(cmd: &str) -> Result<String, TestCaseError> {
+    let out = bash_stdout(cmd)?;
+    let text = String::from_utf8(out).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let text = text.strip_suffix('\0').unwrap_or(&text);
+    Ok(text.rsplit('\0').next().unwrap_or("").to_string())
+}
+
+/// Run a JMESPath expression over two records; the value must select exactly its own.
+fn check_jmespath(expr: &str, v: &str) -> Result<(), TestCaseError> {
+    let compiled = jmespath::compile(expr)
+        .map_err(|e| TestCaseError::fail(format!("does not compile ({e}): {expr}")))?;
+    let other = if v == "zz-other" {
+        "zz-other-2"
+    } else {
+        "zz-other"
+    };
+    let data = jmespath::Variable::from_json(
+        &serde_json::json!([{ "upn": v }, { "upn": other }]).to_string(),
+    )
+    .map_err(TestCaseError::fail)?;
+    let found = compiled
+        .search(data)
+        .map_err(|e| TestCaseError::fail(format!("fails ({e}): {expr}")))?;
+    let want = serde_json::json!([v]);
+    let got: serde_json::Value =
+        serde_json::to_value(&*found).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert_eq!(got, want, "expression: {}", expr);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config(192))]
+
+    #[test]
+    fn powershell_value_in_hashtable_is_one_string(v in value()) {
+        let cmd = render("Write-Output @{Password=<v>; Force=$true}", Shell::Powershell, &v);
+        ps_one_string_between(&cmd, "Write-Output @{Password=", "; Force=$true}", &v)?;
+    }
+
+    #[test]
+    fn powershell_value_in_array_is_one_string(v in value()) {
+        let cmd = render("Write-Output @(<v>)", Shell::Powershell, &v);
+        ps_one_string_between(&cmd, "Write-Output @(", ")", &v)?;
+    }
+
+    #[test]
+    fn bash_json_in_single_quotes_keeps_its_keys(v in value()) {
+        let cmd = render(r#"printf '%s\0' '{"a":"<v>","b":"c"}'"#, Shell::Az, &v);
+        check_json_object(&bash_arg(&cmd)?, &v)?;
+    }
+
+    #[test]
+    fn bash_json_in_double_quotes_keeps_its_keys(v in value()) {
+        let cmd = render(r#"printf '%s\0' "{\"a\":\"<v>\",\"b\":\"c\"}""#, Shell::Az, &v);
+        prop_assert!(!marker_file().exists(), "the value ran a command: {}", cmd);
+        check_json_object(&bash_arg(&cmd)?, &v)?;
+    }
+
+    #[test]
+    fn bash_json_value_position_becomes_a_string(v in value()) {
+        let cmd = render(r#"printf '%s\0' '{"a":<v>,"b":"c"}'"#, Shell::Az, &v);
+        check_json_object(&bash_arg(&cmd)?, &v)?;
+    }
+
+    #[test]
+    fn powershell_json_in_single_quotes_keeps_its_keys(v in value()) {
+        let cmd = render(r#"Write-Output '{"a":"<v>","b":"c"}'"#, Shell::Powershell, &v);
+        let (content, rest) = ps_single_token(cmd.strip_prefix(PS_PREFIX).unwrap_or(&cmd))
+            .map_err(TestCaseError::fail)?;
+        prop_assert_eq!(rest, "");
+        check_json_object(&content, &v)?;
+    }
+
+    #[test]
+    fn bash_jmespath_raw_string_selects_the_value(v in value().prop_filter("no backslash", |v| !v.contains('\\'))) {
+        // A JMESPath raw string (`'...'`) in a double-quoted --query, as the flows write it.
+        let cmd = render(r#"printf '%s\0' --query "[?upn=='<v>'].upn""#, Shell::Az, &v);
+        check_jmespath(&bash_arg(&cmd)?, &v)?;
+    }
+
+    #[test]
+    fn bash_jmespath_json_literal_selects_the_value(v in value()) {
+        let cmd = render(r#"printf '%s\0' --query '[?upn==`<v>`].upn'"#, Shell::Az, &v);
+        check_jmespath(&bash_arg(&cmd)?, &v)?;
+    }
+
+    #[test]
+    fn bash_jmespath_raw_string_with_backslashes_keeps_the_structure(v in value()) {
+        // Raw strings keep a backslash before anything but `'` as it is, in the Rust crate and
+        // in the Python one the Azure CLI uses alike only `\'` is certain; a value with `\` must
+        // still compile to one comparison that selects at most its own record.
+        let cmd = render(r#"printf '%s\0' --query "[?upn=='<v>'].upn""#, Shell::Az, &v);
+        let expr = bash_arg(&cmd)?;
+        let compiled = jmespath::compile(&expr)
+            .map_err(|e| TestCaseError::fail(format!("does not compile ({e}): {expr}")))?;
+        let data = jmespath::Variable::from_json(
+            &serde_json::json!([{ "upn": v }, { "upn": "zz-other" }]).to_string(),
+        )
+        .map_err(TestCaseError::fail)?;
+        let found = compiled.search(data).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let n = found.as_array().map_or(usize::MAX, Vec::len);
+        prop_assert!(n <= 1, "the value changed the filter: {}", expr);
+    }
+}

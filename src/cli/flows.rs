@@ -74,10 +74,10 @@ pub struct WalkArgs {
 /// Print flow problems to stderr (user files that failed to load); the rest goes on.
 pub fn report_problems(problems: &[FlowError]) {
     for p in problems {
-        eprintln!("{p}");
+        errln!("{p}");
     }
     if !problems.is_empty() {
-        eprintln!("warning: the flows above were skipped; the others are loaded");
+        errln!("warning: the flows above were skipped; the others are loaded");
     }
 }
 
@@ -97,9 +97,9 @@ pub fn run_flows(cmd: FlowsCommand, cli_paths: &sources::FlowDirs) -> Result<Exi
                 return Ok(ExitCode::from(1));
             };
             if json {
-                println!("{}", serde_json::to_string_pretty(&flow_json(flow))?);
+                jsonln!(&flow_json(flow));
             } else {
-                print!("{}", flow_text(flow));
+                out!("{}", flow_text(flow));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -125,7 +125,7 @@ fn validate(
     };
     problems.extend(lib.check_all());
     for p in &problems {
-        println!("{p}");
+        outln!("{p}");
     }
     let bad_files = {
         let mut f: Vec<&str> = problems.iter().map(|p| p.file.as_str()).collect();
@@ -135,10 +135,10 @@ fn validate(
     };
     if problems.is_empty() {
         let codes = lib.codes().count();
-        println!("{file_count} flow file(s) OK, covering {codes} code(s)");
+        outln!("{file_count} flow file(s) OK, covering {codes} code(s)");
         Ok(ExitCode::SUCCESS)
     } else {
-        eprintln!("{} problem(s) in {bad_files} file(s)", problems.len());
+        errln!("{} problem(s) in {bad_files} file(s)", problems.len());
         Ok(ExitCode::from(1))
     }
 }
@@ -157,7 +157,7 @@ fn list(catalog: &Catalog, lib: &Library, json: bool) -> Result<ExitCode> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&arr)?);
+        jsonln!(&arr);
     } else {
         for (code, flow, origin) in lib.codes() {
             let origin = if origin == Origin::BuiltIn {
@@ -165,7 +165,7 @@ fn list(catalog: &Catalog, lib: &Library, json: bool) -> Result<ExitCode> {
             } else {
                 "  (user)"
             };
-            println!("AADSTS{code:<8} {:<50} {}{origin}", flow.title, flow.file);
+            outln!("AADSTS{code:<8} {:<50} {}{origin}", flow.title, flow.file);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -174,15 +174,15 @@ fn list(catalog: &Catalog, lib: &Library, json: bool) -> Result<ExitCode> {
 /// The flow for a code typed by the user, or an error message printed and `None`.
 fn flow_for<'a>(catalog: &Catalog, lib: &'a Library, text: &str) -> Option<&'a Flow> {
     let Some(code) = parse_code(text) else {
-        eprintln!("error: '{text}' is not an AADSTS code (expected digits such as 50012)");
+        errln!("error: '{text}' is not an AADSTS code (expected digits such as 50012)");
         return None;
     };
     let flow = lib.for_code(code);
     if flow.is_none() {
         if catalog.get(code).is_some() {
-            eprintln!("error: AADSTS{code} has no flow yet; see: aadsts-wizard lookup {code}");
+            errln!("error: AADSTS{code} has no flow yet; see: aadsts-wizard lookup {code}");
         } else {
-            eprintln!("error: unknown code 'AADSTS{code}'; try: aadsts-wizard search {code}");
+            errln!("error: unknown code 'AADSTS{code}'; try: aadsts-wizard search {code}");
         }
     }
     flow
@@ -311,7 +311,7 @@ pub fn walk(args: WalkArgs, cli_paths: &sources::FlowDirs) -> Result<ExitCode> {
     let values = match parse_vars(flow, &args.vars) {
         Ok(v) => v,
         Err(msg) => {
-            eprintln!("error: {msg}");
+            errln!("error: {msg}");
             return Ok(ExitCode::from(2));
         }
     };
@@ -319,7 +319,7 @@ pub fn walk(args: WalkArgs, cli_paths: &sources::FlowDirs) -> Result<ExitCode> {
     let (steps, node) = match flow.follow(start, &args.answers) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             if matches!(e, WalkError::OutOfRange { .. } | WalkError::PastLeaf { .. }) {
                 print_valid_answers(flow, start, &args.answers);
             }
@@ -342,11 +342,11 @@ pub fn walk(args: WalkArgs, cli_paths: &sources::FlowDirs) -> Result<ExitCode> {
             "path": path,
             "node": node_json(flow, node, &values, shell),
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        jsonln!(&out);
     } else if args.markdown {
         let ids = Ids::default();
         let time = crate::cli::utc_now();
-        print!(
+        out!(
             "{}",
             notes::markdown(&Session {
                 code,
@@ -361,7 +361,7 @@ pub fn walk(args: WalkArgs, cli_paths: &sources::FlowDirs) -> Result<ExitCode> {
             })
         );
     } else {
-        print!(
+        out!(
             "{}",
             walk_text(flow, code, &steps, node, &values, shell, &args.answers)
         );
@@ -377,15 +377,15 @@ fn print_valid_answers(flow: &Flow, start: NodeId, answers: &[usize]) {
             Node::Question(q) => match a.checked_sub(1).and_then(|i| q.answers.get(i)) {
                 Some(ans) => at = ans.next,
                 None => {
-                    eprintln!("valid answers at '{}':", q.text);
+                    errln!("valid answers at '{}':", q.text);
                     for (i, ans) in q.answers.iter().enumerate() {
-                        eprintln!("  {}. {}", i + 1, ans.label);
+                        errln!("  {}. {}", i + 1, ans.label);
                     }
                     return;
                 }
             },
             Node::Leaf(_) => {
-                eprintln!("the flow had already reached a leaf; drop the extra --answer");
+                errln!("the flow had already reached a leaf; drop the extra --answer");
                 return;
             }
         }

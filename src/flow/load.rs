@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use crate::catalog::Catalog;
 use crate::command::{CommandTemplate, Shell};
 use crate::flow::raw::{RawCommand, RawFlow, RawNode};
-use crate::flow::{Answer, Command, Flow, Leaf, Node, NodeId, Placeholder, Question, validate};
+use crate::flow::{
+    Answer, Command, Flow, Leaf, Needs, Node, NodeId, Placeholder, Question, Unavailable, validate,
+};
 use crate::locate::Positions;
 
 /// Largest flow file accepted; real flows are a few tens of kilobytes.
@@ -312,7 +314,7 @@ fn build_node(
             if let Some(help) = &n.help {
                 nonempty(p, &format!("{path}.help"), "the help text", help);
             }
-            let checks = commands(
+            let (checks, unavailable) = commands(
                 &format!("{path}.checks"),
                 n.checks.unwrap_or_default(),
                 false,
@@ -348,6 +350,7 @@ fn build_node(
                 text,
                 help: n.help,
                 checks,
+                unavailable,
                 answers: answers?,
             }))
         }
@@ -394,22 +397,33 @@ fn build_node(
                     );
                 }
             }
-            let commands = commands(
+            let (commands, unavailable) = commands(
                 &format!("{path}.commands"),
                 n.commands.unwrap_or_default(),
                 true,
                 p,
             );
             for shell in Shell::ALL {
-                if !commands.iter().any(|c| c.shell == shell) {
-                    p.at(path, format!("leaf '{key}' has no {shell} command; every leaf needs one az and one powershell command"));
+                if !commands.iter().any(|c| c.shell == shell)
+                    && !unavailable.iter().any(|u| u.shell == shell)
+                {
+                    p.at(path, format!("leaf '{key}' has no {shell} command; every leaf needs one az and one powershell command (or an 'unavailable' line saying why not)"));
                 }
+            }
+            if commands.is_empty() {
+                p.at(
+                    path,
+                    format!(
+                        "leaf '{key}' has no command at all; 'unavailable' lines alone do not help"
+                    ),
+                );
             }
             Some(Node::Leaf(Leaf {
                 cause,
                 explanation,
                 fix,
                 commands,
+                unavailable,
                 related,
                 links,
             }))
@@ -417,38 +431,87 @@ fn build_node(
     }
 }
 
-fn commands(path: &str, raw: Vec<RawCommand>, on_leaf: bool, p: &mut Problems) -> Vec<Command> {
-    raw.into_iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let cpath = format!("{path}[{i}]");
-            nonempty(p, &format!("{cpath}.title"), "the command title", &c.title);
-            nonempty(p, &format!("{cpath}.command"), "the command", &c.command);
-            let changes_state = match (c.changes_state, on_leaf) {
-                (Some(v), _) => v,
-                (None, true) => {
-                    p.at(
-                        &cpath,
-                        "leaf command needs 'changes_state: true' or 'changes_state: false'",
-                    );
-                    false
+/// A node's command list: runnable commands, and the lines that say why a shell has none.
+fn commands(
+    path: &str,
+    raw: Vec<RawCommand>,
+    on_leaf: bool,
+    p: &mut Problems,
+) -> (Vec<Command>, Vec<Unavailable>) {
+    let mut runnable = Vec::new();
+    let mut unavailable = Vec::new();
+    for (i, c) in raw.into_iter().enumerate() {
+        let cpath = format!("{path}[{i}]");
+        nonempty(p, &format!("{cpath}.title"), "the command title", &c.title);
+        let text = match (c.command, c.unavailable) {
+            (Some(text), None) => text,
+            (None, Some(reason)) => {
+                nonempty(p, &format!("{cpath}.unavailable"), "the reason", &reason);
+                for (field, present) in [
+                    ("changes_state", c.changes_state.is_some()),
+                    ("needs", c.needs.is_some()),
+                ] {
+                    if present {
+                        p.at(
+                            &format!("{cpath}.{field}"),
+                            format!("'{field}' has no meaning on an 'unavailable' line"),
+                        );
+                    }
                 }
-                (None, false) => false,
-            };
-            if !on_leaf && changes_state {
+                unavailable.push(Unavailable {
+                    title: c.title,
+                    shell: c.shell,
+                    reason: reason.trim().to_string(),
+                });
+                continue;
+            }
+            (Some(_), Some(_)) => {
                 p.at(
-                    &format!("{cpath}.changes_state"),
-                    "checks must be read-only; move a command that changes state to a leaf",
+                    &format!("{cpath}.unavailable"),
+                    "an entry has 'command' or 'unavailable', not both",
                 );
+                continue;
             }
-            Command {
-                title: c.title,
-                shell: c.shell,
-                template: CommandTemplate::new(c.command.trim()),
-                changes_state,
+            (None, None) => {
+                p.at(
+                    &cpath,
+                    "an entry needs 'command' (or 'unavailable' with the reason)",
+                );
+                continue;
             }
-        })
-        .collect()
+        };
+        nonempty(p, &format!("{cpath}.command"), "the command", &text);
+        let changes_state = match (c.changes_state, on_leaf) {
+            (Some(v), _) => v,
+            (None, true) => {
+                p.at(
+                    &cpath,
+                    "leaf command needs 'changes_state: true' or 'changes_state: false'",
+                );
+                false
+            }
+            (None, false) => false,
+        };
+        if !on_leaf && changes_state {
+            p.at(
+                &format!("{cpath}.changes_state"),
+                "checks must be read-only; move a command that changes state to a leaf",
+            );
+        }
+        let needs = c.needs.map_or_else(Needs::default, |n| Needs {
+            scopes: n.scopes,
+            role: n.role.map(|r| r.trim().to_string()),
+            licence: n.licence,
+        });
+        runnable.push(Command {
+            title: c.title,
+            shell: c.shell,
+            template: CommandTemplate::new(text.trim()),
+            changes_state,
+            needs,
+        });
+    }
+    (runnable, unavailable)
 }
 
 /// The candidate nearest to `key` by edit distance, if it is close enough to be a likely typo.

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 
 use crate::command::Shell;
-use crate::flow::Kind;
+use crate::flow::{Kind, Licence};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -62,8 +62,22 @@ pub struct RawAnswer {
 pub struct RawCommand {
     pub title: String,
     pub shell: Shell,
-    pub command: String,
+    /// The command text; an entry has this or `unavailable`, never both.
+    pub command: Option<String>,
+    /// Why this shell cannot run the check (said on screen instead of a command).
+    pub unavailable: Option<String>,
     pub changes_state: Option<bool>,
+    pub needs: Option<RawNeeds>,
+}
+
+/// What running a command takes: Graph scopes, a role, a licence.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNeeds {
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    pub role: Option<String>,
+    pub licence: Option<Licence>,
 }
 
 /// A mapping read as ordered pairs, keeping duplicate keys so the loader can report each one

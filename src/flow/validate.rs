@@ -7,6 +7,7 @@ use crate::flow::load::Problems;
 use crate::flow::{Command, Flow, Node, NodeId};
 
 pub(crate) fn check(flow: &Flow, p: &mut Problems) {
+    control_characters(flow, p);
     reachability_and_cycles(flow, p);
     placeholders(flow, p);
     for (id, node) in flow.nodes() {
@@ -141,6 +142,9 @@ fn placeholders(flow: &Flow, p: &mut Problems) {
 
 /// Words in an az command path that mean it changes something.
 const AZ_CHANGING: &[&str] = &[
+    // Signing in or out replaces the CLI's session (and its default subscription).
+    "login",
+    "logout",
     "create",
     "delete",
     "update",
@@ -199,6 +203,9 @@ const PS_CHANGING: &[&str] = &[
     "Unblock",
     "Lock",
     "Unlock",
+    // Connect-MgGraph / Connect-AzAccount replace the shell's signed-in session.
+    "Connect",
+    "Disconnect",
 ];
 
 /// Whether a command changes state, judged from its words; `None` when the command is not
@@ -305,6 +312,7 @@ fn command(path: &str, c: &Command, p: &mut Problems) {
             ),
         );
     }
+    needs(path, c, p);
     if !c.changes_state && looks_changing(c.shell, text) {
         p.at(
             &cmd_path,
@@ -313,6 +321,194 @@ fn command(path: &str, c: &Command, p: &mut Problems) {
                 c.title
             ),
         );
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Set by the TUI's hostile-text tests, which load a flow full of escapes on purpose to
+    /// check that the screen cleans what the validator would have refused.
+    pub(crate) static ALLOW_CONTROL_TEXT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// No text of a flow holds a control character or a bidirectional override: they could hide
+/// a line in a command (`ESC[201~` ends a bracketed paste, so what follows runs without
+/// Enter), rewrite the terminal or the clipboard (OSC 52), or show text other than what is
+/// copied. Newlines are allowed only in prose (help, explanation), which the YAML block
+/// styles produce; tabs nowhere.
+fn control_characters(flow: &Flow, p: &mut Problems) {
+    #[cfg(test)]
+    if ALLOW_CONTROL_TEXT.with(std::cell::Cell::get) {
+        return;
+    }
+    let mut texts: Vec<(String, &str, bool)> = vec![("title".into(), &flow.title, false)];
+    for ph in &flow.placeholders {
+        texts.push((
+            format!("placeholders.{}.prompt", ph.name),
+            &ph.prompt,
+            false,
+        ));
+        texts.push((
+            format!("placeholders.{}.example", ph.name),
+            &ph.example,
+            false,
+        ));
+    }
+    for (id, node) in flow.nodes() {
+        let key = flow.key(id);
+        match node {
+            Node::Question(q) => {
+                texts.push((format!("nodes.{key}.question"), &q.text, false));
+                if let Some(h) = &q.help {
+                    texts.push((format!("nodes.{key}.help"), h, true));
+                }
+                for (i, a) in q.answers.iter().enumerate() {
+                    texts.push((format!("nodes.{key}.answers[{i}].label"), &a.label, false));
+                }
+                command_texts(format!("nodes.{key}.checks"), &q.checks, &mut texts);
+                for u in &q.unavailable {
+                    texts.push((format!("nodes.{key}.checks"), &u.reason, false));
+                    texts.push((format!("nodes.{key}.checks"), &u.title, false));
+                }
+            }
+            Node::Leaf(l) => {
+                texts.push((format!("nodes.{key}.cause"), &l.cause, false));
+                texts.push((format!("nodes.{key}.explanation"), &l.explanation, true));
+                for (i, f) in l.fix.iter().enumerate() {
+                    texts.push((format!("nodes.{key}.fix[{i}]"), f, true));
+                }
+                for (i, link) in l.links.iter().enumerate() {
+                    texts.push((format!("nodes.{key}.links[{i}]"), link, false));
+                }
+                command_texts(format!("nodes.{key}.commands"), &l.commands, &mut texts);
+                for u in &l.unavailable {
+                    texts.push((format!("nodes.{key}.commands"), &u.reason, false));
+                    texts.push((format!("nodes.{key}.commands"), &u.title, false));
+                }
+            }
+        }
+    }
+    for (path, text, multiline) in texts {
+        let bad = text
+            .chars()
+            .find(|&c| crate::text::is_unsafe(c) || c == '\t' || (c == '\n' && !multiline));
+        if let Some(c) = bad {
+            p.at(
+                &path,
+                format!("control character U+{:04X} in the text; flows hold printable text only (write it out, e.g. 'ESC')", c as u32),
+            );
+        }
+    }
+}
+
+fn command_texts<'a>(path: String, cs: &'a [Command], texts: &mut Vec<(String, &'a str, bool)>) {
+    for (i, c) in cs.iter().enumerate() {
+        texts.push((format!("{path}[{i}].title"), c.title.as_str(), false));
+        texts.push((format!("{path}[{i}].command"), c.template.text(), false));
+        if let Some(role) = &c.needs.role {
+            texts.push((format!("{path}[{i}].needs.role"), role.as_str(), false));
+        }
+    }
+}
+
+/// Graph endpoints the Azure CLI's own app cannot get a token for: their scopes (Policy.Read.All,
+/// IdentityRiskyUser.Read.All, UserAuthenticationMethod.Read.All, ServiceHealth.Read.All,
+/// DeviceManagement*, ConsentRequest.Read.All, …) are not among the Graph permissions of the
+/// Azure CLI app (04b07795-8ddb-461a-bbee-02f9e1bf7b46), so `az rest` answers 403 whatever the
+/// caller's role, and `az login --scope` for them fails with AADSTS65002. Evidence:
+/// Azure/azure-cli#23906, #33062, #20572; the permission data of `tools/check_graph.py`.
+const AZ_CLI_CANNOT: &[&str] = &[
+    "/policies/",
+    "/policies?",
+    "/identity/conditionalaccess",
+    "/identityprotection/",
+    "/riskyusers",
+    "/riskdetections",
+    "/riskyserviceprincipals",
+    "/devicemanagement/",
+    "/admin/serviceannouncement",
+    "/authentication/",
+    "/authenticationmethodspolicy",
+    "/identitygovernance/appconsent",
+    "/tenantrelationships/",
+    "/domains/{id}/federationconfiguration",
+    "/federationconfiguration",
+    "/directory/onpremisessynchronization",
+];
+
+/// The Graph URL(s) in an `az rest` command, lowercased.
+fn az_rest_graph_paths(text: &str) -> Vec<String> {
+    if !text.starts_with("az rest") {
+        return Vec::new();
+    }
+    text.match_indices("https://graph.microsoft.com/")
+        .map(|(i, _)| {
+            text[i..]
+                .split(['"', '\'', ' '])
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase()
+        })
+        .collect()
+}
+
+/// Prerequisites: Graph commands declare their scopes, read-only ones read scopes only;
+/// sign-in log queries name their event types and licence; no `az rest` where the Azure CLI
+/// cannot get a token.
+fn needs(path: &str, c: &Command, p: &mut Problems) {
+    let text = c.template.text();
+    let needs_path = format!("{path}.needs");
+    if c.calls_graph() && c.needs.scopes.is_empty() {
+        p.at(
+            path,
+            format!("command '{}' calls Microsoft Graph; declare the delegated permissions it needs under 'needs: {{scopes: [...]}}'", c.title),
+        );
+    }
+    for scope in &c.needs.scopes {
+        let well_formed = !scope.is_empty()
+            && scope.contains('.')
+            && scope
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ".-_".contains(ch));
+        if !well_formed {
+            p.at(
+                &needs_path,
+                format!("'{scope}' is not a Graph permission name such as 'Application.Read.All'"),
+            );
+        } else if !c.changes_state && scope.contains("ReadWrite") {
+            p.at(&needs_path, format!("read-only command '{}' asks for the write permission '{scope}'; read-only commands name read scopes, write scopes belong to commands that change state", c.title));
+        }
+    }
+    if let Some(role) = &c.needs.role
+        && (role.is_empty() || role.chars().any(char::is_control))
+    {
+        p.at(&needs_path, "the role is empty or has control characters");
+    }
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("auditlogs/signins") || lower.contains("auditlogsignin") {
+        if !lower.contains("signineventtypes") {
+            p.at(
+                &format!("{path}.command"),
+                format!("sign-in log query '{}' has no signInEventTypes filter; without one Graph returns interactive sign-ins only (name the kinds explicitly, interactive included)", c.title),
+            );
+        }
+        if c.needs.licence.is_none() {
+            p.at(
+                path,
+                format!(
+                    "sign-in log query '{}' needs 'licence: P1' (or P2) under 'needs'",
+                    c.title
+                ),
+            );
+        }
+    }
+    for url in az_rest_graph_paths(text) {
+        if let Some(bad) = AZ_CLI_CANNOT.iter().find(|b| url.contains(*b)) {
+            p.at(
+                &format!("{path}.command"),
+                format!("the Azure CLI cannot get a token for '{}' endpoints (403 whatever the role); use an 'unavailable' line pointing to the PowerShell tab", bad.trim_matches(['/', '?'])),
+            );
+        }
     }
 }
 

@@ -57,6 +57,7 @@ nodes:
       - title: "Check {h}"
         shell: powershell
         command: "Get-MgApplicationByAppId -AppId <app-id> # {h}"
+        needs: {{scopes: [Application.Read.All]}}
     answers:
       - label: "Answer one {h}"
         next: leaf
@@ -76,6 +77,7 @@ nodes:
         shell: powershell
         changes_state: false
         command: "Get-MgApplicationByAppId -AppId <app-id> # {h}"
+        needs: {{scopes: [Application.Read.All]}}
     links:
       - "https://example.com/x"
 "#
@@ -97,7 +99,11 @@ fn data() -> Data {
             origin: Origin::BuiltIn,
         },
     ];
+    // The validator refuses every one of these texts (see `the_validator_refuses_hostile_text`);
+    // let them through here to check the screen's own cleaning beneath it.
+    crate::flow::validate::ALLOW_CONTROL_TEXT.with(|c| c.set(true));
     let library = Library::build(&catalog, &files);
+    crate::flow::validate::ALLOW_CONTROL_TEXT.with(|c| c.set(false));
     assert!(library.problems.is_empty(), "{:?}", library.problems);
     let flow = library.for_code(7000222).expect("hostile flow loaded");
     assert!(flow.title.contains('\u{1b}'), "the loader kept the text");
@@ -106,6 +112,23 @@ fn data() -> Data {
         library,
         searcher: Searcher::new(),
     }
+}
+
+#[test]
+fn the_validator_refuses_hostile_text() {
+    let (f, s) = embedded::CATALOG;
+    let catalog = Catalog::from_yaml(f, s).expect("embedded catalog");
+    let errs = crate::flow::load("hostile.yaml", &hostile_flow(), &catalog)
+        .expect_err("control characters are refused");
+    let lines: Vec<usize> = errs
+        .iter()
+        .filter(|e| e.message.starts_with("control character U+"))
+        .map(|e| e.line)
+        .collect();
+    // title, prompt, question, help, check titles and commands, labels, cause,
+    // explanation, fix, command titles and commands: each named at its own line.
+    assert!(lines.len() >= 14, "{errs:?}");
+    assert!(lines.contains(&2), "the title (line 2) is named: {errs:?}");
 }
 
 /// A pasted error with the hostile text around a real code and ids.

@@ -143,7 +143,7 @@ fn copy_on_the_leaf_asks_for_exactly_the_rendered_command() {
     );
     let effects = press(&mut app, "tab copy");
     assert!(
-        matches!(&effects[..], [Effect::CopyToClipboard(c)] if c.starts_with("Get-MgApplicationByAppId -AppId 11111111"))
+        matches!(&effects[..], [Effect::CopyToClipboard(c)] if c.starts_with("Get-MgApplicationByAppId -AppId '11111111"))
     );
     assert_eq!(app.shell, Shell::Powershell);
 }

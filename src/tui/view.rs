@@ -80,23 +80,7 @@ impl Theme {
 }
 
 /// Text from a file or a paste, safe to draw: control characters become `�`, tabs spaces.
-pub fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\t' => ' ',
-            c if c.is_control() => '\u{FFFD}',
-            // Bidirectional overrides and isolates are format characters, not controls, but
-            // they reorder what follows them on the line: a command could be shown differently
-            // from what is copied.
-            '\u{61c}'
-            | '\u{200e}'
-            | '\u{200f}'
-            | '\u{202a}'..='\u{202e}'
-            | '\u{2066}'..='\u{2069}' => '\u{FFFD}',
-            c => c,
-        })
-        .collect()
-}
+pub use crate::text::clean;
 
 /// Split `text` into lines of at most `width` characters, on spaces where possible, hard
 /// where a word is longer (commands must wrap without losing characters).
@@ -135,9 +119,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
-fn clean_keep_newlines(s: &str) -> String {
-    s.split('\n').map(clean).collect::<Vec<_>>().join("\n")
-}
+use crate::text::clean_keep_newlines;
 
 pub fn view(app: &App, frame: &mut Frame) {
     let theme = Theme { color: app.color };
