@@ -151,6 +151,8 @@ pub struct Question {
     pub checks: Vec<Command>,
     pub unavailable: Vec<Unavailable>,
     pub answers: Vec<Answer>,
+    /// The sign-in lines the checks need, made by the loader from their `needs`.
+    pub connect: Vec<Command>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -162,12 +164,41 @@ pub struct Leaf {
     pub unavailable: Vec<Unavailable>,
     pub related: Vec<u32>,
     pub links: Vec<String>,
+    /// The sign-in lines the commands need, made by the loader from their `needs`; the one
+    /// that adds write scopes is marked `changes_state` (it is only for the changes).
+    pub connect: Vec<Command>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Node {
     Question(Question),
     Leaf(Leaf),
+}
+
+impl Node {
+    /// The runnable commands of a node: a question's checks or a leaf's commands.
+    pub fn commands(&self) -> &[Command] {
+        match self {
+            Node::Question(q) => &q.checks,
+            Node::Leaf(l) => &l.commands,
+        }
+    }
+
+    /// The sign-in lines the node's commands need (see [`needs::connect_lines`]).
+    pub fn connect(&self) -> &[Command] {
+        match self {
+            Node::Question(q) => &q.connect,
+            Node::Leaf(l) => &l.connect,
+        }
+    }
+
+    /// The lines saying why a shell has no command here.
+    pub fn unavailable(&self) -> &[Unavailable] {
+        match self {
+            Node::Question(q) => &q.unavailable,
+            Node::Leaf(l) => &l.unavailable,
+        }
+    }
 }
 
 /// A loaded, checked flow.
@@ -231,6 +262,52 @@ impl Flow {
             .iter()
             .find(|(c, _)| *c == code)
             .map_or(self.start, |(_, id)| *id)
+    }
+
+    /// The sign-in lines of node `id`, filled in with `values`.
+    pub fn connect_lines(&self, id: NodeId, values: &Values) -> Vec<Connect> {
+        self.node(id)
+            .connect()
+            .iter()
+            .map(|c| Connect {
+                shell: c.shell,
+                command: c.render(values),
+                for_changes: c.changes_state,
+            })
+            .collect()
+    }
+
+    /// Work out every node's sign-in lines from its commands' declarations, naming the
+    /// flow's tenant placeholder where it has one. The loader calls this once.
+    fn attach_connect_lines(&mut self) {
+        let tenant = ["tenant-id", "tenant"]
+            .into_iter()
+            .find(|t| self.placeholder(t).is_some())
+            .map(str::to_string);
+        for node in &mut self.nodes {
+            let lines: Vec<Command> = needs::connect_lines(node.commands(), tenant.as_deref())
+                .into_iter()
+                .map(|c| Command {
+                    title: match (c.shell, c.for_changes) {
+                        (_, true) => "Sign in to make the changes (adds the write permissions)",
+                        (Shell::Az, _) => "Sign in first (Azure CLI)",
+                        (Shell::Powershell, _) if c.command.starts_with("Connect-AzAccount") => {
+                            "Sign in first (Az PowerShell)"
+                        }
+                        (Shell::Powershell, _) => "Sign in first (Microsoft Graph PowerShell)",
+                    }
+                    .to_string(),
+                    shell: c.shell,
+                    template: CommandTemplate::new(c.command),
+                    changes_state: c.for_changes,
+                    needs: Needs::default(),
+                })
+                .collect();
+            match node {
+                Node::Question(q) => q.connect = lines,
+                Node::Leaf(l) => l.connect = lines,
+            }
+        }
     }
 
     pub fn placeholder(&self, name: &str) -> Option<&Placeholder> {

@@ -150,17 +150,38 @@ pub fn markdown(s: &Session) -> String {
                     "powershell"
                 };
                 md.push_str(&format!("\n### {}\n", shell.title()));
+                for c in s
+                    .flow
+                    .connect_lines(s.node, &values)
+                    .iter()
+                    .filter(|c| c.shell == shell)
+                {
+                    let when = if c.for_changes {
+                        "To make the changes, sign in with"
+                    } else {
+                        "Sign in first"
+                    };
+                    md.push_str(&format!("\n{when}:\n\n```{lang}\n{}\n```\n", c.command));
+                }
                 for c in leaf.commands.iter().filter(|c| c.shell == shell) {
                     let mark = if c.changes_state {
                         " (changes state)"
                     } else {
                         ""
                     };
+                    let needs = c
+                        .needs
+                        .summary()
+                        .map(|n| format!(" (needs {n})"))
+                        .unwrap_or_default();
                     md.push_str(&format!(
-                        "\n{}{mark}:\n\n```{lang}\n{}\n```\n",
+                        "\n{}{mark}{needs}:\n\n```{lang}\n{}\n```\n",
                         inline(&c.title),
                         c.render(&values)
                     ));
+                }
+                for u in leaf.unavailable.iter().filter(|u| u.shell == shell) {
+                    md.push_str(&format!("\n{}: {}\n", inline(&u.title), inline(&u.reason)));
                 }
             }
             if !leaf.related.is_empty() {

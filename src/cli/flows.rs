@@ -194,12 +194,37 @@ fn command_json(c: &FlowCommand, values: &Values) -> Value {
         "shell": c.shell.as_str(),
         "changes_state": c.changes_state,
         "command": c.render(values),
+        "needs": c.needs,
+        "modules": c.modules(),
     })
+}
+
+/// The sign-in lines and the "not with this shell" lines of a node, for `--json`.
+fn node_prereqs_json(
+    flow: &Flow,
+    id: NodeId,
+    values: &Values,
+    shell: Option<Shell>,
+) -> (Value, Value) {
+    let connect: Vec<_> = flow
+        .connect_lines(id, values)
+        .into_iter()
+        .filter(|c| shell.is_none_or(|s| c.shell == s))
+        .collect();
+    let unavailable: Vec<Value> = flow
+        .node(id)
+        .unavailable()
+        .iter()
+        .filter(|u| shell.is_none_or(|s| u.shell == s))
+        .map(|u| json!({"title": u.title, "shell": u.shell.as_str(), "reason": u.reason}))
+        .collect();
+    (json!(connect), Value::from(unavailable))
 }
 
 fn node_json(flow: &Flow, id: NodeId, values: &Values, shell: Option<Shell>) -> Value {
     let keep = |c: &&FlowCommand| shell.is_none_or(|s| c.shell == s);
-    match flow.node(id) {
+    let (connect, unavailable) = node_prereqs_json(flow, id, values, shell);
+    let mut v = match flow.node(id) {
         Node::Question(q) => json!({
             "kind": "question",
             "id": flow.key(id),
@@ -218,7 +243,12 @@ fn node_json(flow: &Flow, id: NodeId, values: &Values, shell: Option<Shell>) -> 
             "related": l.related.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "links": l.links,
         }),
+    };
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("connect".into(), connect);
+        obj.insert("unavailable".into(), unavailable);
     }
+    v
 }
 
 fn flow_json(flow: &Flow) -> Value {
@@ -392,28 +422,46 @@ fn print_valid_answers(flow: &Flow, start: NodeId, answers: &[usize]) {
     }
 }
 
-fn commands_text(cmds: &[FlowCommand], values: &Values, shell: Option<Shell>) -> String {
+fn commands_text(flow: &Flow, id: NodeId, values: &Values, shell: Option<Shell>) -> String {
+    let node = flow.node(id);
+    let connect = flow.connect_lines(id, values);
     let mut s = String::new();
     for sh in Shell::ALL
         .into_iter()
         .filter(|sh| shell.is_none_or(|w| w == *sh))
     {
-        let list: Vec<&FlowCommand> = cmds.iter().filter(|c| c.shell == sh).collect();
-        if list.is_empty() {
+        let list: Vec<&FlowCommand> = node.commands().iter().filter(|c| c.shell == sh).collect();
+        let none: Vec<_> = node
+            .unavailable()
+            .iter()
+            .filter(|u| u.shell == sh)
+            .collect();
+        if list.is_empty() && none.is_empty() {
             continue;
         }
         s.push_str(&format!("\n  {}:\n", sh.title()));
+        for c in connect.iter().filter(|c| c.shell == sh) {
+            let when = if c.for_changes {
+                "to make the changes, sign in with"
+            } else {
+                "sign in first"
+            };
+            s.push_str(&format!("    # {when}:\n    {}\n", c.command));
+        }
         for c in list {
             let mark = if c.changes_state {
                 "  [CHANGES STATE]"
             } else {
                 ""
             };
-            s.push_str(&format!(
-                "    # {}{mark}\n    {}\n",
-                c.title,
-                c.render(values)
-            ));
+            s.push_str(&format!("    # {}{mark}\n", c.title));
+            if let Some(needs) = c.needs.summary() {
+                s.push_str(&format!("    # needs: {needs}\n"));
+            }
+            s.push_str(&format!("    {}\n", c.render(values)));
+        }
+        for u in none {
+            s.push_str(&format!("    # {}: {}\n", u.title, u.reason));
         }
     }
     s
@@ -440,9 +488,9 @@ fn walk_text(
             if let Some(h) = &q.help {
                 s.push_str(&format!("  {}\n", wrap(h, 2)));
             }
-            if !q.checks.is_empty() {
+            if !q.checks.is_empty() || !q.unavailable.is_empty() {
                 s.push_str("\nCheck with:");
-                s.push_str(&commands_text(&q.checks, values, shell));
+                s.push_str(&commands_text(flow, node, values, shell));
             }
             s.push('\n');
             for (i, a) in q.answers.iter().enumerate() {
@@ -463,7 +511,7 @@ fn walk_text(
                 s.push_str(&format!("  {}. {}\n", i + 1, wrap(f, 5)));
             }
             s.push_str("\nCommands:");
-            s.push_str(&commands_text(&l.commands, values, shell));
+            s.push_str(&commands_text(flow, node, values, shell));
             let missing: Vec<&str> = flow
                 .placeholders
                 .iter()

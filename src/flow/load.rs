@@ -114,9 +114,10 @@ fn check(file: &str, src: &str, raw: RawFlow, catalog: &Catalog) -> Result<Flow,
         positions: OnceCell::new(),
         list: Vec::new(),
     };
-    let flow = build(file, raw, catalog, &mut p);
-    if let Some(flow) = &flow {
+    let mut flow = build(file, raw, catalog, &mut p);
+    if let Some(flow) = &mut flow {
         validate::check(flow, &mut p);
+        flow.attach_connect_lines();
     }
     let mut list = p.list;
     list.sort_by_key(|e| (e.line, e.column));
@@ -352,6 +353,7 @@ fn build_node(
                 checks,
                 unavailable,
                 answers: answers?,
+                connect: Vec::new(),
             }))
         }
         (false, true) => {
@@ -426,6 +428,7 @@ fn build_node(
                 unavailable,
                 related,
                 links,
+                connect: Vec::new(),
             }))
         }
     }

@@ -65,12 +65,14 @@ impl<'d> FlowState<'d> {
     }
 
     /// The commands shown for `shell`: a question's checks or a leaf's commands.
+    /// The rows of commands for `shell`: the sign-in lines first, then the commands.
     pub fn commands(&self, shell: Shell) -> Vec<&'d Command> {
-        let all = match self.node() {
-            Node::Question(q) => &q.checks,
-            Node::Leaf(l) => &l.commands,
-        };
-        all.iter().filter(|c| c.shell == shell).collect()
+        let node = self.node();
+        node.connect()
+            .iter()
+            .chain(node.commands())
+            .filter(|c| c.shell == shell)
+            .collect()
     }
 
     pub fn row_count(&self, shell: Shell) -> usize {

@@ -165,8 +165,30 @@ fn rows<'a>(app: &App, f: &FlowState, width: usize, theme: Theme) -> Vec<ListIte
             spans.push(Span::styled(format!("# {}", clean(&c.title)), theme.dim()));
             spans
         })];
+        if let Some(needs) = c.needs.summary() {
+            lines.push(Line::from(Span::styled(
+                format!("  needs: {}", clean(&needs)),
+                theme.dim(),
+            )));
+        }
         for t in wrap(&c.render(&app.values), width.saturating_sub(4)) {
             lines.push(Line::from(Span::styled(format!("  {t}"), theme.command())));
+        }
+        items.push(ListItem::new(Text::from(lines)));
+    }
+    // What this shell cannot do here, and where to go instead; after the selectable rows.
+    for u in f
+        .node()
+        .unavailable()
+        .iter()
+        .filter(|u| u.shell == app.shell)
+    {
+        let mut lines = vec![Line::from(Span::styled(
+            format!("✗ {}", clean(&u.title)),
+            theme.dim(),
+        ))];
+        for t in wrap(&u.reason, width.saturating_sub(4)) {
+            lines.push(Line::from(Span::styled(format!("  {t}"), theme.dim())));
         }
         items.push(ListItem::new(Text::from(lines)));
     }
@@ -271,7 +293,8 @@ pub fn row_at(app: &App, f: &FlowState, area: Rect, x: u16, y: u16) -> Option<us
     let mut top = r.y + 1;
     for (i, h) in heights.iter().enumerate().skip(offset) {
         if y >= top && y < top + h {
-            return Some(i);
+            // The "not with this shell" rows after the commands cannot be selected.
+            return (i < f.row_count(app.shell)).then_some(i);
         }
         top += h;
     }
