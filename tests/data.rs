@@ -124,6 +124,85 @@ mod flows {
         assert_eq!(embedded, on_disk);
     }
 
+    /// No catalog code falls back to the generic triage: each opens a flow that names it.
+    #[test]
+    fn every_catalog_code_has_a_flow_of_its_own() {
+        let cat = catalog();
+        let lib = Library::build(&cat, &files());
+        assert!(lib.problems.is_empty(), "{:?}", lib.problems);
+        let missing: Vec<u32> = cat
+            .entries()
+            .iter()
+            .map(|e| e.code)
+            .filter(|c| lib.for_code(*c).is_none_or(|f| f.fallback))
+            .collect();
+        assert!(missing.is_empty(), "codes without a flow: {missing:?}");
+    }
+
+    /// The text a node shows: question and help, or cause, explanation and fix, and its
+    /// commands (a check filtered on `errorCode eq 53002` is written for 53002).
+    fn node_text(node: &Node) -> String {
+        let commands: Vec<&str> = node.commands().iter().map(|c| c.template.text()).collect();
+        let prose = match node {
+            Node::Question(q) => format!("{} {}", q.text, q.help.as_deref().unwrap_or("")),
+            Node::Leaf(l) => format!("{} {} {}", l.cause, l.explanation, l.fix.join(" ")),
+        };
+        format!("{prose} {}", commands.join(" "))
+    }
+
+    /// One walk per code: from the code's start, following the answers of each path, reaches
+    /// a leaf; in a family flow (five codes or more) every code but the first has an entry of
+    /// its own, and the nodes reachable from it name the code, so it lands on text written for
+    /// it rather than on the family's general start.
+    #[test]
+    fn every_code_walks_to_a_leaf_written_for_it() {
+        let cat = catalog();
+        let lib = Library::build(&cat, &files());
+        let mut problems = Vec::new();
+        for (code, flow, _) in lib.codes() {
+            let start = flow.start_for(code);
+            let paths = flow.leaf_paths(start);
+            for (answers, leaf) in &paths {
+                match flow.follow(start, answers) {
+                    Ok((_, at)) if at == *leaf && matches!(flow.node(at), Node::Leaf(_)) => {}
+                    other => problems.push(format!("{code}: {answers:?} gives {other:?}")),
+                }
+            }
+            if paths.is_empty() {
+                problems.push(format!("{code}: no leaf reachable in {}", flow.file));
+            }
+            if flow.codes.len() >= 5 {
+                // One code may use the flow's start; every other has an entry of its own.
+                let without_entry = flow
+                    .codes
+                    .iter()
+                    .filter(|c| !flow.entries.iter().any(|(e, _)| e == *c))
+                    .count();
+                if without_entry > 1 && !flow.entries.iter().any(|(c, _)| *c == code) {
+                    problems.push(format!("{code}: no entry in the family flow {}", flow.file));
+                }
+                let mut reachable = vec![start];
+                reachable.extend(paths.iter().flat_map(|(answers, _)| {
+                    flow.follow(start, answers)
+                        .map(|(steps, at)| {
+                            steps.iter().map(|s| s.node).chain([at]).collect::<Vec<_>>()
+                        })
+                        .unwrap_or_default()
+                }));
+                let named = reachable
+                    .iter()
+                    .any(|id| node_text(flow.node(*id)).contains(&code.to_string()));
+                if !named {
+                    problems.push(format!(
+                        "{code}: nothing reachable from its entry in {} names it",
+                        flow.file
+                    ));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
     /// What runs (the JSON converted at build time, and the code index read there) is exactly
     /// what the YAML says.
     #[test]
