@@ -417,6 +417,11 @@ fn run_wizard(args: &Args, setup: &Setup, paste: Option<String>) -> Result<ExitC
         searcher: aadsts_wizard::search::Searcher::new(),
     };
     let chosen = aadsts_wizard::tui::run(&data, opts)?;
+    let signal = aadsts_wizard::tui::ENDED_BY_SIGNAL.load(std::sync::atomic::Ordering::Relaxed);
+    if signal != 0 {
+        // Ended by SIGTERM, SIGHUP, SIGINT or a lost terminal: 128 + N, as shells report it.
+        return Ok(ExitCode::from((128 + signal).min(255) as u8));
+    }
     if let Some(cmd) = chosen {
         outln!("{cmd}");
     }

@@ -16,7 +16,7 @@ mod tests;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -114,17 +114,40 @@ impl Drop for Restore {
     }
 }
 
+/// The signal that ended the last run (0: none), so the caller can exit with 128 + N as
+/// shells do and `$(aadsts-wizard --print)` can tell an interrupted run from a chosen command.
+pub static ENDED_BY_SIGNAL: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether the controlling terminal has gone away (SSH dropped, tmux session killed, window
+/// closed): the terminal answers `tcgetattr` with an error once it is hung up. Reads would
+/// then return at once forever, so the wizard leaves instead of spinning.
+#[cfg(unix)]
+fn terminal_gone(tty: Option<&std::fs::File>) -> bool {
+    use std::os::fd::AsRawFd;
+    let Some(tty) = tty else { return false };
+    // SAFETY: tcgetattr only writes into the termios we pass; the fd is open for the call.
+    let mut t: libc::termios = unsafe { std::mem::zeroed() };
+    unsafe { libc::tcgetattr(tty.as_raw_fd(), &mut t) != 0 }
+}
+
+#[cfg(not(unix))]
+fn terminal_gone(_tty: Option<&std::fs::File>) -> bool {
+    false
+}
+
 /// Run the wizard; returns the command to print after the terminal is restored (`--print`).
 pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(AtomicUsize::new(0));
     for sig in [
         signal_hook::consts::SIGTERM,
         signal_hook::consts::SIGHUP,
         signal_hook::consts::SIGINT,
     ] {
-        signal_hook::flag::register(sig, Arc::clone(&stop))
+        signal_hook::flag::register_usize(sig, Arc::clone(&stop), sig as usize)
             .context("installing signal handlers")?;
     }
+    ENDED_BY_SIGNAL.store(0, Ordering::Relaxed);
+    let tty = std::fs::File::open("/dev/tty").ok();
     DRAW_ON_TTY.store(!std::io::stdout().is_terminal(), Ordering::Relaxed);
     // Restore the screen first, so the panic message lands on a normal terminal.
     let previous = std::panic::take_hook();
@@ -169,7 +192,13 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
 
     let test_panic = std::env::var_os("AADSTS_WIZARD_TEST_PANIC").is_some();
     while !app.quit {
-        if stop.load(Ordering::Relaxed) {
+        let signal = stop.load(Ordering::Relaxed);
+        if signal != 0 {
+            ENDED_BY_SIGNAL.store(signal, Ordering::Relaxed);
+            break;
+        }
+        if terminal_gone(tty.as_ref()) {
+            ENDED_BY_SIGNAL.store(signal_hook::consts::SIGHUP as usize, Ordering::Relaxed);
             break;
         }
         terminal

@@ -195,7 +195,8 @@ fn sigterm_restores_the_terminal() {
         .status()
         .expect("kill runs");
     assert!(status.success());
-    s.wait_exit();
+    let code = s.wait_exit();
+    assert_eq!(code, 128 + 15, "a run ended by SIGTERM exits 128 + 15");
     assert!(
         s.left_alternate_screen(),
         "alternate screen not left after SIGTERM"
