@@ -214,7 +214,25 @@ pub struct Stats {
     /// Lines or records that could not be read.
     pub malformed: u64,
     /// Where the first few malformed records are, as `file:line`.
-    pub malformed_at: Vec<String>,
+    #[serde(serialize_with = "positions")]
+    pub malformed_at: Vec<At>,
+}
+
+/// A position in an input file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct At {
+    pub file: String,
+    pub line: u64,
+}
+
+impl fmt::Display for At {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+fn positions<S: serde::Serializer>(v: &[At], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(v.iter().map(ToString::to_string))
 }
 
 /// How many malformed records are listed by position.
@@ -365,7 +383,10 @@ impl Tally {
     pub fn malformed(&mut self, file: &str, line: u64) {
         self.stats.malformed += 1;
         if self.stats.malformed_at.len() < MALFORMED_LISTED {
-            self.stats.malformed_at.push(format!("{file}:{line}"));
+            self.stats.malformed_at.push(At {
+                file: file.to_string(),
+                line,
+            });
         }
     }
 
@@ -501,8 +522,8 @@ impl Tally {
     }
 
     /// Add the counts of another tally made with the same options (a part of the input read by
-    /// another thread).
-    pub fn merge(&mut self, other: Tally) {
+    /// another thread, whose line numbers start after `line_offset` lines).
+    pub fn merge(&mut self, other: Tally, line_offset: u64) {
         let Tally {
             strings,
             groups,
@@ -559,8 +580,9 @@ impl Tally {
         s.no_status += stats.no_status;
         s.not_signin += stats.not_signin;
         s.malformed += stats.malformed;
-        for at in stats.malformed_at {
+        for mut at in stats.malformed_at {
             if s.malformed_at.len() < MALFORMED_LISTED {
+                at.line += line_offset;
                 s.malformed_at.push(at);
             }
         }

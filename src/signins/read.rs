@@ -59,6 +59,41 @@ pub fn read(name: &str, input: impl Read, tally: &mut Tally) -> Result<Shape, Re
     read_plain(name, r, tally)
 }
 
+/// Whether a file starting with `head` is JSON lines (its first line a whole JSON object), so
+/// that its parts can be read by [`read_json_lines`] separately (in parallel).
+pub fn is_json_lines(head: &[u8]) -> bool {
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let head = head.trim_ascii_start();
+    head.first() == Some(&b'{')
+        && memchr::memchr(b'\n', head).is_some_and(|end| {
+            serde_json::from_slice::<serde::de::IgnoredAny>(&head[..end]).is_ok()
+        })
+}
+
+/// Read a part of a JSON lines file that starts at a line boundary; returns the number of
+/// lines read, so the next part's line numbers can be shifted by it ([`Tally::merge`]).
+pub fn read_json_lines(name: &str, input: impl Read, tally: &mut Tally) -> Result<u64, ReadError> {
+    let mut r = BufReader::with_capacity(BUF, input);
+    let mut feeder = Feeder {
+        name,
+        tally,
+        events_before: 0,
+        junk: 0,
+        gave_up: false,
+    };
+    feeder.events_before = feeder.tally.stats.events;
+    let lines = jsonl(&mut r, &mut feeder, 0).map_err(|source| ReadError::Io {
+        name: name.to_string(),
+        source,
+    })?;
+    if feeder.tally.stats.events == feeder.events_before && (feeder.junk > 0 || feeder.gave_up) {
+        return Err(ReadError::NotAnExport {
+            name: name.to_string(),
+        });
+    }
+    Ok(lines)
+}
+
 fn read_plain(name: &str, mut r: impl BufRead, tally: &mut Tally) -> Result<Shape, ReadError> {
     let io_err = |source| ReadError::Io {
         name: name.to_string(),
@@ -223,12 +258,12 @@ fn to_graph(_v: &Value) -> Option<Value> {
 
 /// JSON lines: each line parsed where it sits in the read buffer; only a line split across two
 /// reads is copied.
-fn jsonl(r: &mut impl BufRead, f: &mut Feeder, mut line: u64) -> io::Result<()> {
+fn jsonl(r: &mut impl BufRead, f: &mut Feeder, mut line: u64) -> io::Result<u64> {
     let mut carry: Vec<u8> = Vec::new();
     let mut skipping = false;
     loop {
         if f.done() {
-            return Ok(());
+            return Ok(line);
         }
         let buf = r.fill_buf()?;
         if buf.is_empty() {
@@ -236,7 +271,7 @@ fn jsonl(r: &mut impl BufRead, f: &mut Feeder, mut line: u64) -> io::Result<()> 
                 line += 1;
                 f.record(&carry, line);
             }
-            return Ok(());
+            return Ok(line);
         }
         let len = buf.len();
         let mut start = 0;

@@ -274,7 +274,13 @@ fn malformed_lines_are_counted_with_their_line_numbers() {
     let s = t.finish(info);
     assert_eq!(s.stats.failures, 3);
     assert_eq!(s.stats.malformed, 2);
-    assert_eq!(s.stats.malformed_at, ["f.jsonl:2", "f.jsonl:4"]);
+    let at: Vec<String> = s
+        .stats
+        .malformed_at
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(at, ["f.jsonl:2", "f.jsonl:4"]);
     // Valid JSON that is not a sign-in event.
     assert_eq!(s.stats.not_signin, 1);
 }
@@ -286,7 +292,7 @@ fn a_truncated_document_counts_its_last_record_as_malformed() {
     let mut t = Tally::new(opts(GroupBy::Code));
     read("f.json", text.as_bytes(), &mut t).expect("reads");
     assert_eq!(t.stats.failures, 2);
-    assert_eq!(t.stats.malformed_at, ["f.json:3"]);
+    assert_eq!(t.stats.malformed_at[0].to_string(), "f.json:3");
 }
 
 #[test]
@@ -337,7 +343,7 @@ fn merged_tallies_equal_one_tally() {
     read("a", a.join("\n").as_bytes(), &mut t1).expect("reads");
     let mut t2 = Tally::new(opts(GroupBy::User));
     read("b", b.join("\n").as_bytes(), &mut t2).expect("reads");
-    t1.merge(t2);
+    t1.merge(t2, 3);
     assert_eq!(t1.finish(info), summarize(GroupBy::User, &text));
 }
 
@@ -349,5 +355,5 @@ fn an_overlong_line_is_skipped_not_kept() {
     let mut t = Tally::new(opts(GroupBy::Code));
     read("f", text.as_bytes(), &mut t).expect("reads");
     assert_eq!(t.stats.failures, 2);
-    assert_eq!(t.stats.malformed_at, ["f:2"]);
+    assert_eq!(t.stats.malformed_at[0].to_string(), "f:2");
 }
