@@ -196,7 +196,7 @@ failures
     ] {
         let _ = writeln!(
             s,
-            "| join kind=leftouter (top_of(failures | project Key, V = {col})) on Key | extend {name} = strcat(V, \" (\", N, \")\") | project-away Key1, N, V"
+            "| join kind=leftouter (top_of((failures | project Key, V = {col}))) on Key | extend {name} = strcat(V, \" (\", N, \")\") | project-away Key1, N, V"
         );
     }
     s.push_str(
