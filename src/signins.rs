@@ -390,6 +390,12 @@ impl Tally {
         }
     }
 
+    /// Count one successful sign-in known without parsing it ([`read`]'s quick path).
+    pub fn success(&mut self) {
+        self.stats.events += 1;
+        self.stats.successes += 1;
+    }
+
     /// Count one event (a Graph page's events one by one).
     pub fn add(&mut self, ev: &Event<'_>) {
         if let Some(page) = &ev.value {

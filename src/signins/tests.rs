@@ -357,3 +357,37 @@ fn an_overlong_line_is_skipped_not_kept() {
     assert_eq!(t.stats.failures, 2);
     assert_eq!(t.stats.malformed_at[0].to_string(), "f:2");
 }
+
+#[test]
+fn the_quick_success_path_counts_exactly_what_the_full_parse_would() {
+    let ok = ev(0, "2024-05-01T10:00:00Z", "a@x", "A", "1");
+    let fail = ev(50126, "2024-05-01T10:00:00Z", "a@x", "A", "1");
+    let pretty = serde_json::to_string_pretty(
+        &serde_json::from_str::<serde_json::Value>(&ok).expect("json"),
+    )
+    .expect("pretty")
+    .replace('\n', " ");
+    let cases = [
+        // (line, events, successes, malformed)
+        (ok.clone(), 1, 1, 0),
+        (pretty, 1, 1, 0),
+        (ok[..ok.len() - 1].to_string(), 0, 0, 1),
+        (ok[..ok.len() / 2].to_string(), 0, 0, 1),
+        (format!("{ok}}}"), 0, 0, 1),
+        (ok.replace("\"errorCode\":0", "\"errorCode\":0.5"), 0, 0, 0),
+        (ok.replace("\"errorCode\":0", "\"errorCode\":07"), 0, 0, 1),
+        (ok.replace("\"x\"", "\"\\\"errorCode\\\":0\""), 1, 1, 0),
+        (fail.replace("\"x\"", "\"\\\"errorCode\\\":0\""), 1, 0, 0),
+        (format!("{{\"value\":[{ok},{fail}]}}"), 2, 1, 0),
+    ];
+    for (line, events, successes, malformed) in cases {
+        let mut t = Tally::new(opts(GroupBy::Code));
+        let _ = read("t", format!("{ok}\n{line}\n").as_bytes(), &mut t);
+        let st = &t.stats;
+        assert_eq!(
+            (st.events - 1, st.successes - 1, st.malformed),
+            (events, successes, malformed),
+            "{line}"
+        );
+    }
+}
