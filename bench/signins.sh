@@ -149,10 +149,10 @@ for n in ["tool", "jq", "duckdb", "wc"]:
     x = f[n]
     if x is None:
         ok = False
-        out(f"| {names[n]} | **NOT MEASURED** | | | | {targets[n]} |")
+        out(f"| {names[n].replace('|', chr(92) + '|')} | **NOT MEASURED** | | | | {targets[n]} |")
         continue
     agree = "" if n == "wc" else ("yes" if c[n] == want else "**NO**")
-    out(f"| {names[n]} | {x['wall']:.2f} | {x['cpu']:.2f} | {x['rss_mb']:.1f} | {agree} | {targets[n]} |")
+    out(f"| {names[n].replace('|', chr(92) + '|')} | {x['wall']:.2f} | {x['cpu']:.2f} | {x['rss_mb']:.1f} | {agree} | {targets[n]} |")
 out()
 t = f["tool"]
 if t:
