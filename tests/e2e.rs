@@ -344,3 +344,150 @@ fn no_history_remembers_nothing() {
     assert_eq!(s.wait_exit(), 0);
     assert!(!state.path().join("aadsts-wizard").exists());
 }
+
+/// A long error pasted by a terminal without bracketed paste arrives as thousands of key
+/// presses at once: it is read as one paste (explained, its code opened), not searched once
+/// per character (which took minutes for 8,000 characters).
+#[test]
+fn a_paste_without_bracketed_paste_is_read_at_once() {
+    let mut s = Session::start(&[]);
+    s.wait_for("code, name or symptom");
+    // 8,000 characters. (crossterm's default mio reader, edge-triggered, left the tail of
+    // such a burst unread until the next key; the `use-dev-tty` reader polls level-triggered.)
+    let filler = "Correlation noise from a proxy log line ".repeat(200);
+    let text = format!(
+        "{filler}\rAADSTS7000222: The provided client secret keys for app are expired.\rTrace ID: 0d5e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a\r"
+    );
+    let started = Instant::now();
+    s.send(&text);
+    s.wait_for("7000222");
+    // wait_for gives up after 10 s; searching once per character took minutes.
+    assert!(started.elapsed() < Duration::from_secs(10));
+    s.send("\x03");
+    s.wait_exit();
+}
+
+/// `kill -TSTP` (or a job-control stop) gives the shell its screen back; `fg` (SIGCONT)
+/// brings the wizard back in raw mode on the alternate screen.
+#[cfg(unix)]
+#[test]
+fn suspend_and_continue_restore_each_side() {
+    let mut s = Session::start(&[]);
+    s.wait_for("code, name or symptom");
+    let pid = s.child.process_id().expect("child pid").to_string();
+    let kill = |sig: &str| {
+        let ok = std::process::Command::new("kill")
+            .args([sig, &pid])
+            .status()
+            .expect("kill runs")
+            .success();
+        assert!(ok, "kill {sig}");
+    };
+    kill("-TSTP");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !(s.left_alternate_screen() && s.raw_mode_off()) && Instant::now() < deadline {
+        s.pump(Duration::from_millis(50));
+    }
+    assert!(
+        s.left_alternate_screen(),
+        "alternate screen kept while suspended"
+    );
+    assert!(s.raw_mode_off(), "raw mode kept while suspended");
+    kill("-CONT");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while (s.left_alternate_screen() || s.raw_mode_off()) && Instant::now() < deadline {
+        s.pump(Duration::from_millis(50));
+    }
+    assert!(!s.raw_mode_off(), "raw mode not restored after SIGCONT");
+    assert!(
+        !s.left_alternate_screen(),
+        "alternate screen not restored after SIGCONT"
+    );
+    s.wait_for("code, name or symptom");
+    s.send("\x03");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+/// SSH drops, tmux kill-session, a closed window: the terminal goes away under the wizard,
+/// which must end (not spin on empty reads) and say so in its exit status. The pty is made
+/// here with openpty so that closing our one master descriptor really hangs it up.
+#[cfg(unix)]
+#[test]
+fn losing_the_terminal_ends_the_wizard() {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::os::unix::process::CommandExt;
+    let (mut master, mut slave) = (0, 0);
+    let size = libc::winsize {
+        ws_row: 24,
+        ws_col: 80,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: openpty writes two descriptors into the ints we pass.
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &size,
+        )
+    };
+    assert_eq!(rc, 0, "openpty");
+    // The child must not inherit the master, or closing ours would not hang the terminal up.
+    // SAFETY: fcntl on a descriptor we just opened.
+    unsafe { libc::fcntl(master, libc::F_SETFD, libc::FD_CLOEXEC) };
+    // SAFETY: both descriptors were just opened and are owned here alone.
+    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let state = tempfile::tempdir().expect("temp dir");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_aadsts-wizard"));
+    cmd.env("TERM", "xterm-256color")
+        .env("XDG_STATE_HOME", state.path())
+        .env("XDG_CONFIG_HOME", state.path())
+        .stdin(slave.try_clone().expect("dup"))
+        .stdout(slave.try_clone().expect("dup"))
+        .stderr(slave.try_clone().expect("dup"));
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY as _, 0) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().expect("spawn");
+    drop(slave);
+    let mut reader = std::fs::File::from(master);
+    let mut buf = [0u8; 65536];
+    let mut seen = Vec::new();
+    while !String::from_utf8_lossy(&seen).contains("symptom") {
+        match reader.read(&mut buf) {
+            Ok(n) if n > 0 => seen.extend_from_slice(&buf[..n]),
+            _ => break,
+        }
+    }
+    assert!(
+        String::from_utf8_lossy(&seen).contains("symptom"),
+        "the wizard never drew"
+    );
+    drop(reader);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            use std::os::unix::process::ExitStatusExt;
+            // SIGHUP (128 + 1), killed by it, or an error reading the lost terminal (1).
+            let code = status.code().or(status.signal().map(|s| 128 + s));
+            assert!(
+                matches!(code, Some(129) | Some(1)),
+                "exit status {status:?}"
+            );
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the wizard kept running after its terminal went away");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -10,6 +10,9 @@ use crate::tui::app::{App, Field, FlowState, Overlay, Screen, SearchState, Value
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Msg {
     Input(char),
+    /// Several characters typed in one burst (a paste without bracketed paste): added to
+    /// the query at once, so the search runs once instead of once per character.
+    InputText(String),
     Erase,
     ClearQuery,
     Up,
@@ -133,6 +136,11 @@ fn update_search(app: &mut App, msg: Msg) -> Option<Effect> {
         Msg::Input(c) => {
             let mut q = std::mem::take(&mut s.query);
             q.push(c);
+            app.search = SearchState::new(app.data, &q);
+        }
+        Msg::InputText(text) => {
+            let mut q = std::mem::take(&mut s.query);
+            q.push_str(&text);
             app.search = SearchState::new(app.data, &q);
         }
         Msg::Erase => {
