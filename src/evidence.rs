@@ -570,6 +570,73 @@ fn read_csv(bytes: &[u8]) -> Result<Document, EvidenceError> {
     })
 }
 
+/// Values a flow's placeholders can take from an event, by placeholder name. The caller keeps
+/// only the names its flow declares and the values that pass the placeholder's kind (a masked
+/// `{PII Removed}` does not pass as a GUID).
+pub fn values(event: &Value) -> Vec<(&'static str, String)> {
+    let s = |path: &str| {
+        let mut v = event;
+        for part in path.split('.') {
+            v = v.get(part)?;
+        }
+        match v {
+            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    };
+    let failed_policy = event["appliedConditionalAccessPolicies"]
+        .as_array()
+        .and_then(|ps| {
+            ps.iter()
+                .find(|p| p["result"] == "failure")
+                .and_then(|p| p["id"].as_str())
+        })
+        .map(str::to_string);
+    let tenant = s("resourceTenantId").or_else(|| s("homeTenantId"));
+    let upn = s("userPrincipalName").filter(|u| u.contains('@'));
+    let key_id = s("servicePrincipalCredentialKeyId");
+    [
+        ("app-id", s("appId")),
+        ("tenant-id", tenant),
+        ("home-tenant-id", s("homeTenantId")),
+        ("upn", upn.clone()),
+        ("login-name", upn),
+        ("key-id", key_id.clone()),
+        ("sp-key-id", key_id),
+        ("thumbprint", s("servicePrincipalCredentialThumbprint")),
+        ("device-id", s("deviceDetail.deviceId")),
+        ("device-name", s("deviceDetail.displayName")),
+        ("policy-id", failed_policy),
+        ("ip-address", s("ipAddress")),
+        ("resource-app-id", s("resourceId")),
+        ("app-name", s("appDisplayName")),
+        ("error-code", s("status.errorCode")),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k, v)))
+    .collect()
+}
+
+/// The trace (request) id, correlation id and time of an event, for incident notes.
+pub fn ids(event: &Value) -> (Option<String>, Option<String>, Option<String>) {
+    let s = |k: &str| {
+        event[k]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    (s("id"), s("correlationId"), s("createdDateTime"))
+}
+
+/// The AADSTS code of an event (`status.errorCode`), when it is a failure.
+pub fn code(event: &Value) -> Option<u32> {
+    event["status"]["errorCode"]
+        .as_u64()
+        .filter(|c| *c != 0)
+        .and_then(|c| u32::try_from(c).ok())
+}
+
 /// The event of `doc` the wizard should use: the first whose error code is `code`, else the
 /// first failure, else the first event.
 pub fn pick(events: &[Value], code: Option<u32>) -> Option<&Value> {

@@ -228,6 +228,7 @@ impl<'d> App<'d> {
             ids: &self.ids,
             time,
             shell: None,
+            evidence: &[],
         }))
     }
 }
