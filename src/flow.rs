@@ -384,7 +384,8 @@ impl Flow {
             .collect();
         if conditions.is_empty() {
             return Decision::Undecided {
-                why: "the sign-in log does not answer this question".to_string(),
+                why: "no field of the sign-in log answers this question; answer it from the checks"
+                    .to_string(),
             };
         }
         let mut holds = Vec::new();
@@ -430,7 +431,7 @@ impl Flow {
                     })
                     .collect();
                 Decision::Undecided {
-                    why: format!("the sign-in log's {} fits no answer", shown.join(", ")),
+                    why: format!("the sign-in log's {} does not settle it", shown.join(", ")),
                 }
             }
             (many, true) => Decision::Undecided {

@@ -411,7 +411,7 @@ pub fn walk(args: WalkArgs, cli_paths: &sources::FlowDirs) -> Result<ExitCode> {
                 ev["id"].as_str().unwrap_or("?")
             );
         }
-        if let Some(c) = evidence::code(ev).filter(|c| *c != code) {
+        if let Some(c) = evidence::code(ev).filter(|c| !flow.codes.contains(c)) {
             errln!("warning: the sign-in event's error code is {c}, not {code}");
         }
         filled = evidence_values(flow, ev, &values);
