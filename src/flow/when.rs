@@ -3,9 +3,10 @@
 //! fields that shape has; the wizard and `walk --evidence` evaluate it.
 //!
 //! An answer is taken from the event when its condition holds, the conditions of the other
-//! answers do not, and every field those conditions name is in the event. A condition over a
-//! field the event lacks is unknown, never false: an export without `clientCredentialType`
-//! must not answer "the app sends no secret".
+//! answers do not, and every field those conditions name is in the event (for a field inside
+//! an object, such as `deviceDetail.deviceId`, the object). A condition over a field the event
+//! lacks is unknown, never false: an export without `clientCredentialType` must not answer
+//! "the app sends no secret". Answers without `when:` are never chosen from the event.
 
 use serde_json::Value;
 
@@ -53,12 +54,16 @@ impl Condition {
 
     /// Evaluate against a normalised sign-in event.
     pub fn eval(&self, event: &Value) -> Truth {
-        let missing: Vec<String> = self
+        // A top-level field must be there; for a field inside an object, the object must be
+        // (exports drop empty values, so `deviceDetail.deviceId == null` has to be testable).
+        let mut missing: Vec<String> = self
             .fields
             .iter()
-            .filter(|f| lookup(event, f).is_none())
-            .cloned()
+            .map(|f| f.split('.').next().unwrap_or(f))
+            .filter(|head| lookup(event, head).is_none())
+            .map(str::to_string)
             .collect();
+        missing.dedup();
         if !missing.is_empty() {
             return Truth::Unknown(missing);
         }
@@ -280,7 +285,7 @@ mod tests {
             ),
             ("status.errorCode == `7000222`", vec!["status.errorCode"]),
             (
-                "deviceDetail.isCompliant == `false` && deviceDetail.trustType != null",
+                "deviceDetail.isCompliant == `false` && deviceDetail.trustType != `null`",
                 vec!["deviceDetail.isCompliant", "deviceDetail.trustType"],
             ),
             (
@@ -346,8 +351,18 @@ mod tests {
         );
         let n = Condition::parse("deviceDetail.isCompliant == `false`").expect("parses");
         assert_eq!(
+            n.eval(&json!({"appId": "a"})),
+            Truth::Unknown(vec!["deviceDetail".to_string()])
+        );
+        // The object is there without the field: a test for null can still be decided.
+        assert_eq!(
             n.eval(&json!({"deviceDetail": {"deviceId": "d"}})),
-            Truth::Unknown(vec!["deviceDetail.isCompliant".to_string()])
+            Truth::Fails
+        );
+        let empty = Condition::parse("deviceDetail.deviceId == `null`").expect("parses");
+        assert_eq!(
+            empty.eval(&json!({"deviceDetail": {"browser": "Edge"}})),
+            Truth::Holds
         );
         assert_eq!(
             n.eval(&json!({"deviceDetail": {"isCompliant": false}})),
