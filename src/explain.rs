@@ -680,6 +680,19 @@ fn into_text(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
+/// Codes Entra puts in front of a more specific one: `AADSTS70002: Error validating
+/// credentials. AADSTS50126: Invalid username or password` is a 50126.
+const WRAPPERS: &[u32] = &[70002];
+
+/// The code to diagnose: the first one, unless it is a wrapper followed by another code.
+fn primary(codes: &[u32]) -> Option<u32> {
+    codes
+        .iter()
+        .copied()
+        .find(|c| !WRAPPERS.contains(c))
+        .or_else(|| codes.first().copied())
+}
+
 /// Read `text` and pull out what it says. Never panics, whatever the input.
 pub fn explain(text: &str) -> Explanation {
     if text.len() > WHOLE_TEXT_LIMIT {
@@ -707,7 +720,7 @@ fn explain_whole(text: &str) -> Explanation {
     }
 
     Explanation {
-        primary_code: codes.first().copied(),
+        primary_code: primary(&codes),
         codes,
         error: OAUTH_ERROR
             .captures(t)
@@ -732,6 +745,16 @@ mod tests {
         let e = explain(text);
         assert_eq!(e.codes, vec![7000215]);
         assert_eq!(e.primary_code, Some(7000215));
+        // A wrapper followed by a specific code: the specific one is primary.
+        let w = explain(
+            "AADSTS70002: Error validating credentials. AADSTS50126: Invalid username or password, Trace ID: c738f926-5ca3-40e3-9beb-21ce8f4f2000",
+        );
+        assert_eq!(w.codes, vec![70002, 50126]);
+        assert_eq!(w.primary_code, Some(50126));
+        assert_eq!(
+            explain("AADSTS70002: Error validating credentials.").primary_code,
+            Some(70002)
+        );
         assert_eq!(e.error.as_deref(), Some("invalid_client"));
         assert_eq!(
             e.trace_id.as_deref(),

@@ -7,6 +7,7 @@ pub mod load;
 pub mod needs;
 pub mod raw;
 pub(crate) mod validate;
+pub mod when;
 
 use serde::{Deserialize, Serialize};
 
@@ -142,6 +143,18 @@ impl Command {
 pub struct Answer {
     pub label: String,
     pub next: NodeId,
+    /// When the sign-in event makes this the answer.
+    pub when: Option<when::Condition>,
+}
+
+/// What a sign-in event says about a question.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// The event decides it: answer `answer` (0-based), because `reason`
+    /// (`clientCredentialType = clientSecret`).
+    Decided { answer: usize, reason: String },
+    /// The event does not decide it; `why` says what would (one line).
+    Undecided { why: String },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -222,6 +235,16 @@ pub struct Flow {
 pub struct Step {
     pub node: NodeId,
     pub answer: usize,
+}
+
+/// Where [`Flow::follow_evidence`] got to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Walked {
+    /// Each step, with the reason when the sign-in event chose the answer.
+    pub steps: Vec<(Step, Option<String>)>,
+    pub node: NodeId,
+    /// Why the walk stopped at a question (what would decide it); `None` at a leaf.
+    pub stopped: Option<String>,
 }
 
 /// Why answers could not be followed.
@@ -342,6 +365,146 @@ impl Flow {
             }
         }
         Ok((steps, at))
+    }
+
+    /// What `event` (a normalised sign-in event) says about question `id`. See [`when`] for
+    /// the rule.
+    pub fn decide(&self, id: NodeId, event: &serde_json::Value) -> Decision {
+        use when::Truth;
+        let Node::Question(q) = self.node(id) else {
+            return Decision::Undecided {
+                why: "not a question".to_string(),
+            };
+        };
+        let conditions: Vec<(usize, &when::Condition)> = q
+            .answers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| a.when.as_ref().map(|c| (i, c)))
+            .collect();
+        if conditions.is_empty() {
+            return Decision::Undecided {
+                why: "no field of the sign-in log answers this question; answer it from the checks"
+                    .to_string(),
+            };
+        }
+        let mut holds = Vec::new();
+        let mut missing: Vec<String> = Vec::new();
+        for (i, c) in &conditions {
+            match c.eval(event) {
+                Truth::Holds => holds.push((*i, *c)),
+                Truth::Fails => {}
+                Truth::Unknown(m) => missing.extend(m),
+            }
+        }
+        missing.sort();
+        missing.dedup();
+        match (holds.as_slice(), missing.is_empty()) {
+            ([(i, c)], true) => Decision::Decided {
+                answer: *i,
+                reason: c.explain(event),
+            },
+            (_, false) => Decision::Undecided {
+                why: format!(
+                    "the sign-in event has no {} (that would decide it)",
+                    missing.join(", ")
+                ),
+            },
+            ([], true) => {
+                let mut fields: Vec<&str> = conditions
+                    .iter()
+                    .flat_map(|(_, c)| c.fields.iter().map(String::as_str))
+                    .collect();
+                fields.sort();
+                fields.dedup();
+                let shown: Vec<String> = fields
+                    .iter()
+                    .map(|f| {
+                        format!(
+                            "{f} = {}",
+                            when::lookup(event, f).map_or("(absent)".to_string(), |v| {
+                                crate::text::clean(
+                                    &v.as_str().map_or(v.to_string(), str::to_string),
+                                )
+                            })
+                        )
+                    })
+                    .collect();
+                Decision::Undecided {
+                    why: format!("the sign-in log's {} does not settle it", shown.join(", ")),
+                }
+            }
+            (many, true) => Decision::Undecided {
+                why: format!(
+                    "the sign-in log fits {} answers ({}); choose one",
+                    many.len(),
+                    many.iter()
+                        .map(|(i, _)| (i + 1).to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            },
+        }
+    }
+
+    /// Follow `from` answering each question from `event` when it decides it, else with the
+    /// next of `answers` (1-based); stop at a leaf or at the first question neither decides.
+    pub fn follow_evidence(
+        &self,
+        from: NodeId,
+        event: &serde_json::Value,
+        answers: &[usize],
+    ) -> Result<Walked, WalkError> {
+        let mut at = from;
+        let mut steps = Vec::new();
+        let mut given = answers.iter();
+        // Each step moves to another node and the validator rejects cycles; the bound keeps a
+        // flow that slipped past it finite.
+        for _ in 0..=self.nodes.len() {
+            let Node::Question(q) = self.node(at) else {
+                break;
+            };
+            match self.decide(at, event) {
+                Decision::Decided { answer, reason } => {
+                    steps.push((Step { node: at, answer }, Some(reason)));
+                    at = q.answers[answer].next;
+                }
+                Decision::Undecided { why } => match given.next() {
+                    Some(&n) => {
+                        let Some(a) = n.checked_sub(1).and_then(|i| q.answers.get(i)) else {
+                            return Err(WalkError::OutOfRange {
+                                given: n,
+                                count: q.answers.len(),
+                                question: q.text.clone(),
+                            });
+                        };
+                        steps.push((
+                            Step {
+                                node: at,
+                                answer: n - 1,
+                            },
+                            None,
+                        ));
+                        at = a.next;
+                    }
+                    None => {
+                        return Ok(Walked {
+                            steps,
+                            node: at,
+                            stopped: Some(why),
+                        });
+                    }
+                },
+            }
+        }
+        if let Some(&n) = given.next() {
+            return Err(WalkError::PastLeaf { given: n });
+        }
+        Ok(Walked {
+            steps,
+            node: at,
+            stopped: None,
+        })
     }
 
     /// The question text and chosen answer label of a step.

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod command;
 pub mod config;
 pub mod embedded;
+pub mod evidence;
 pub mod explain;
 pub mod files;
 pub mod flow;

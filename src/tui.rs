@@ -9,6 +9,8 @@ pub mod update;
 pub mod view;
 
 #[cfg(test)]
+mod evidence_tests;
+#[cfg(test)]
 mod hostile_tests;
 #[cfg(test)]
 mod tests;

@@ -49,9 +49,27 @@ pub struct FlowState<'d> {
     pub selected: usize,
     /// Lines scrolled in the text panel.
     pub scroll: u16,
+    /// The answer the loaded sign-in event picks at this question, and why (one line).
+    pub suggestion: Option<(usize, String)>,
+    /// Steps (index into `steps`) answered as the sign-in event said, with why; for notes.
+    pub from_log: Vec<(usize, String)>,
 }
 
 impl<'d> FlowState<'d> {
+    /// Work out what `event` says about the question on screen and pre-select that answer.
+    pub fn suggest(&mut self, event: Option<&serde_json::Value>) {
+        self.suggestion = match (event, self.node()) {
+            (Some(ev), Node::Question(_)) => match self.flow.decide(self.at, ev) {
+                crate::flow::Decision::Decided { answer, reason } => Some((answer, reason)),
+                crate::flow::Decision::Undecided { .. } => None,
+            },
+            _ => None,
+        };
+        if let Some((i, _)) = &self.suggestion {
+            self.selected = *i;
+        }
+    }
+
     pub fn node(&self) -> &'d Node {
         self.flow.node(self.at)
     }
@@ -138,6 +156,8 @@ pub struct App<'d> {
     pub values: Values,
     /// Identifiers from a pasted error, for notes and tickets.
     pub ids: Ids,
+    /// A pasted sign-in event (normalised), which pre-selects the answers it decides.
+    pub evidence: Option<serde_json::Value>,
     pub shell: Shell,
     pub toast: Option<String>,
     /// Values remembered between sessions (empty when remembering is off).
@@ -162,6 +182,7 @@ impl<'d> App<'d> {
             overlay: None,
             values: Values::new(),
             ids: Ids::default(),
+            evidence: None,
             shell: Shell::Az,
             history: History::default(),
             remember: false,
@@ -199,7 +220,7 @@ impl<'d> App<'d> {
                 .insert("error-code".to_string(), code.to_string());
         }
         let start = flow.start_for(code);
-        self.screen = Screen::Flow(FlowState {
+        let mut state = FlowState {
             code,
             flow,
             own_flow: own.is_some(),
@@ -208,7 +229,11 @@ impl<'d> App<'d> {
             at: start,
             selected: 0,
             scroll: 0,
-        });
+            suggestion: None,
+            from_log: Vec::new(),
+        };
+        state.suggest(self.evidence.as_ref());
+        self.screen = Screen::Flow(state);
         true
     }
 
@@ -228,6 +253,7 @@ impl<'d> App<'d> {
             ids: &self.ids,
             time,
             shell: None,
+            evidence: &f.from_log,
         }))
     }
 }

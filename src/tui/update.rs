@@ -1,6 +1,7 @@
 //! The only place that changes TUI state: a `Msg` in, maybe an `Effect` out.
 
 use crate::command::Shell;
+use crate::evidence;
 use crate::explain;
 use crate::flow::{Node, Step};
 
@@ -174,6 +175,7 @@ fn update_search(app: &mut App, msg: Msg) -> Option<Effect> {
 
 fn update_flow(app: &mut App, msg: Msg) -> Option<Effect> {
     let shell = app.shell;
+    let event = app.evidence.as_ref();
     let Screen::Flow(f) = &mut app.screen else {
         return None;
     };
@@ -193,7 +195,7 @@ fn update_flow(app: &mut App, msg: Msg) -> Option<Effect> {
         }
         Msg::Select(i) if i < rows => f.selected = i,
         Msg::Digit(n) => match f.node() {
-            Node::Question(_) => choose_answer(f, n.saturating_sub(1)),
+            Node::Question(_) => choose_answer(f, n.saturating_sub(1), event),
             Node::Leaf(l) => {
                 if let Some(code) = l.related.get(n.saturating_sub(1)).copied() {
                     app.open(code);
@@ -203,25 +205,29 @@ fn update_flow(app: &mut App, msg: Msg) -> Option<Effect> {
         Msg::Choose => {
             if f.selected < f.answer_count() {
                 let i = f.selected;
-                choose_answer(f, i);
+                choose_answer(f, i, event);
             } else if let Some(c) = f.selected_command(shell) {
                 return copy_command(app, c.render(&app.values));
             }
         }
         Msg::Back | Msg::Erase => {
             if let Some(step) = f.steps.pop() {
+                f.from_log.retain(|(i, _)| *i < f.steps.len());
                 f.at = step.node;
-                f.selected = step.answer;
                 f.scroll = 0;
+                f.suggest(event);
+                f.selected = step.answer;
             } else {
                 app.screen = Screen::Search;
             }
         }
         Msg::Restart => {
             f.steps.clear();
+            f.from_log.clear();
             f.at = f.start;
             f.selected = 0;
             f.scroll = 0;
+            f.suggest(event);
         }
         Msg::Copy => {
             let cmd = f
@@ -289,10 +295,17 @@ fn update_flow(app: &mut App, msg: Msg) -> Option<Effect> {
     None
 }
 
-fn choose_answer(f: &mut FlowState, i: usize) {
+/// Take answer `i`; the notes record it as from the sign-in log when it is the answer the
+/// event picked (any other choice overrides the event).
+fn choose_answer(f: &mut FlowState, i: usize, event: Option<&serde_json::Value>) {
     if let Node::Question(q) = f.node()
         && let Some(a) = q.answers.get(i)
     {
+        if let Some((s, why)) = f.suggestion.take()
+            && s == i
+        {
+            f.from_log.push((f.steps.len(), why));
+        }
         f.steps.push(Step {
             node: f.at,
             answer: i,
@@ -300,6 +313,7 @@ fn choose_answer(f: &mut FlowState, i: usize) {
         f.at = a.next;
         f.selected = 0;
         f.scroll = 0;
+        f.suggest(event);
     }
 }
 
@@ -441,8 +455,58 @@ fn update_overlay(app: &mut App, overlay: Overlay, msg: Msg) -> Option<Effect> {
     None
 }
 
+/// A pasted sign-in event (JSON of any shape `evidence` reads, with an error code): open its
+/// code with its values filled and the answers it decides pre-selected. `false` when the text
+/// is not one.
+fn land_on_event(app: &mut App, text: &str) -> bool {
+    let t = text.trim_start();
+    if !(t.starts_with('{') || t.starts_with('[')) {
+        return false;
+    }
+    let Ok(doc) = evidence::read(t) else {
+        return false;
+    };
+    let Some(event) = evidence::pick(&doc.events, None).cloned() else {
+        return false;
+    };
+    let Some(code) = evidence::code(&event) else {
+        return false;
+    };
+    let (trace_id, correlation_id, timestamp) = evidence::ids(&event);
+    app.ids.trace_id = trace_id;
+    app.ids.correlation_id = correlation_id;
+    app.ids.timestamp = timestamp;
+    let flow = app
+        .data
+        .library
+        .for_code(code)
+        .or_else(|| app.data.library.fallback());
+    for (name, v) in evidence::values(&event) {
+        // Only values the flow's placeholder accepts (a masked `{PII Removed}` is no GUID).
+        if flow
+            .and_then(|f| f.placeholder(name))
+            .is_none_or(|p| p.kind.check(&v).is_ok())
+        {
+            app.values.insert(name.to_string(), v);
+        }
+    }
+    app.evidence = Some(event);
+    if app.open(code) {
+        let picked = match &app.screen {
+            Screen::Flow(f) if f.suggestion.is_some() => ": its answers are pre-selected (Enter)",
+            _ => "",
+        };
+        app.toast = Some(format!("sign-in event: AADSTS{code}{picked}"));
+    }
+    true
+}
+
 /// Run `explain` on pasted text and open the primary code with the values it found.
 fn land_on_paste(app: &mut App, text: &str) {
+    if land_on_event(app, text) {
+        return;
+    }
+    app.evidence = None;
     let ex = explain::explain(text);
     let Some(code) = ex.primary_code else {
         app.toast = Some("no AADSTS code found in the pasted text".to_string());

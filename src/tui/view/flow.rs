@@ -79,6 +79,16 @@ fn text_lines<'a>(app: &App, f: &FlowState, width: usize, theme: Theme) -> Vec<L
             for l in wrap(&q.text, width) {
                 lines.push(Line::from(Span::styled(l, theme.title())));
             }
+            if let Some((i, why)) = &f.suggestion {
+                let text = format!(
+                    "From the sign-in log: {} -> answer {} (Enter accepts it)",
+                    clean(why),
+                    i + 1
+                );
+                for l in wrap(&text, width) {
+                    lines.push(Line::from(Span::styled(l, theme.good())));
+                }
+            }
             if let Some(h) = &q.help {
                 for l in wrap(h, width) {
                     lines.push(Line::from(Span::styled(l, theme.dim())));
@@ -139,7 +149,11 @@ fn rows<'a>(app: &App, f: &FlowState, width: usize, theme: Theme) -> Vec<ListIte
     let mut items = Vec::new();
     if let Node::Question(q) = f.node() {
         for (i, a) in q.answers.iter().enumerate() {
-            let label = wrap(&a.label, width.saturating_sub(6));
+            let mark = match &f.suggestion {
+                Some((s, _)) if *s == i => " [sign-in log]",
+                _ => "",
+            };
+            let label = wrap(&format!("{}{mark}", a.label), width.saturating_sub(6));
             let lines: Vec<Line> = label
                 .into_iter()
                 .enumerate()
