@@ -371,6 +371,8 @@ fn run_wizard(args: &Args, setup: &Setup, paste: Option<String>) -> Result<ExitC
         shell: Some(args.shell.map_or(config.shell, Into::into)),
         no_color: !config.color,
         history,
+        notes_dir: config.notes_dir.clone(),
+        mouse: config.mouse,
         ..Default::default()
     };
     if let Some(text) = &args.code {

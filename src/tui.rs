@@ -56,6 +56,10 @@ pub struct Options {
     pub no_color: bool,
     /// Where remembered values live; `None` turns remembering off.
     pub history: Option<PathBuf>,
+    /// Where `e` writes notes (`notes_dir:` in the config); `None`: the current folder.
+    pub notes_dir: Option<PathBuf>,
+    /// Capture the mouse from the start (`mouse: true`); `m` toggles it.
+    pub mouse: bool,
 }
 
 /// Set when stdout is not the terminal (`cmd=$(aadsts-wizard --print)`): then the wizard draws
@@ -77,15 +81,15 @@ fn screen() -> Box<dyn Write + Send> {
 /// cursor back up over the panic message.
 static ENTERED: AtomicBool = AtomicBool::new(false);
 
-fn enter(out: &mut impl Write) -> std::io::Result<()> {
+fn enter(out: &mut impl Write, mouse: bool) -> std::io::Result<()> {
     ENTERED.store(true, Ordering::SeqCst);
     enable_raw_mode()?;
-    execute!(
-        out,
-        EnterAlternateScreen,
-        EnableMouseCapture,
-        EnableBracketedPaste
-    )
+    execute!(out, EnterAlternateScreen, EnableBracketedPaste)?;
+    // Off by default, so the terminal's own selection works; `m` turns it on.
+    if mouse {
+        execute!(out, EnableMouseCapture)?;
+    }
+    Ok(())
 }
 
 /// Undo [`enter`], once; every step is tried even if one fails.
@@ -162,6 +166,7 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
     app.toast = opts.toast;
     app.shell = opts.shell.unwrap_or(app.shell);
     app.color &= !opts.no_color;
+    app.mouse = opts.mouse;
     if let Some(path) = &opts.history {
         let (history, warning) = store::load_history(path);
         app.history = history;
@@ -185,7 +190,7 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
 
     let mut out = screen();
     let _restore = Restore;
-    enter(&mut out).context("setting up the terminal")?;
+    enter(&mut out, opts.mouse).context("setting up the terminal")?;
     let mut terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(out))
         .context("setting up the terminal")?;
     let mut clipboard: Option<clipboard::Clipboard> = None;
@@ -243,10 +248,22 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
                 if let (Some(text), Screen::Flow(f)) =
                     (app.notes(&crate::notes::utc_time(now)), &app.screen)
                 {
-                    let result = store::write_notes(std::path::Path::new("."), f.code, now, &text)
-                        .map(|p| p.display().to_string());
+                    let dir = opts
+                        .notes_dir
+                        .as_deref()
+                        .unwrap_or(std::path::Path::new("."));
+                    let result = store::save_notes(dir, f.code, now, &text);
                     update(&mut app, Msg::NotesSaved(result));
                 }
+                None
+            }
+            Effect::SetMouse(on) => {
+                let mut out = screen();
+                let _ = if on {
+                    execute!(out, EnableMouseCapture)
+                } else {
+                    execute!(out, DisableMouseCapture)
+                };
                 None
             }
             Effect::SaveHistory => {
