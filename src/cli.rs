@@ -58,7 +58,13 @@ use aadsts_wizard::search::Searcher;
 ///
 /// With no subcommand, opens the interactive wizard (optionally at CODE).
 #[derive(Debug, Parser)]
-#[command(name = "aadsts-wizard", version, about)]
+#[command(
+    name = "aadsts-wizard",
+    version,
+    about,
+    // The wizard's keys, from the table its help overlay shows (also in `man`).
+    after_long_help = aadsts_wizard::tui::keys::help_text()
+)]
 pub struct Args {
     /// Open the wizard at this code (50012 or AADSTS50012).
     #[arg(value_name = "CODE")]

@@ -198,3 +198,22 @@ fn wizard_checks_var_like_walk() {
         assert!(err.contains("names: ") && err.contains("app-id"), "{err}");
     }
 }
+
+/// `--help` and the man page list the same keys, the ones the wizard's help shows.
+#[test]
+fn help_and_man_list_the_wizard_keys() {
+    // Lines may wrap; compare with runs of white space as one space.
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let help = squash(&stdout(&run(&["--help"])));
+    // roff escapes '-' as '\-' and ' as '\*(Aq'; compare without the escapes.
+    let man = squash(
+        &stdout(&run(&["man"]))
+            .replace("\\-", "-")
+            .replace("\\*(Aq", "'"),
+    );
+    for k in aadsts_wizard::tui::keys::KEYS {
+        let what = squash(k.what);
+        assert!(help.contains(&what), "--help lacks {:?}", k.keys);
+        assert!(man.contains(&what), "man lacks {:?}: {}", k.keys, k.what);
+    }
+}

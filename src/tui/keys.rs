@@ -211,11 +211,8 @@ pub const KEYS: &[KeyHelp] = &[
         "copy the trace and correlation ids of a pasted error",
         &[Flow],
     ),
-    k(
-        "Tab, s",
-        "switch between Azure CLI and PowerShell",
-        &[Search, Flow],
-    ),
+    k("Tab", "switch between Azure CLI and PowerShell", &[Search]),
+    k("Tab, s", "switch between Azure CLI and PowerShell", &[Flow]),
     k("w", "on a result: show or hide the explanation", &[Flow]),
     k(
         "PgUp/PgDn, Space",
@@ -238,9 +235,14 @@ pub const KEYS: &[KeyHelp] = &[
         &[Flow],
     ),
     k(
+        "Ctrl-V",
+        "paste an error message to find its code",
+        &[Search],
+    ),
+    k(
         "p, Ctrl-V",
         "paste an error message to find its code",
-        &[Search, Flow],
+        &[Flow],
     ),
     k("Tab, Shift-Tab", "next / previous field", &[Values]),
     k(
