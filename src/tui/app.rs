@@ -170,7 +170,7 @@ impl ValuesForm {
 pub struct Confirm {
     /// The command with its values: what is copied.
     pub text: String,
-    /// What it changes (the command's title) and how it is shown (secrets masked).
+    /// What it changes (the command's title) and the whole command as shown (secrets masked).
     pub title: String,
     pub shown: String,
 }

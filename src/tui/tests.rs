@@ -873,3 +873,16 @@ fn mouse_is_off_until_toggled() {
         app.toast
     );
 }
+
+#[test]
+fn wide_terminals_show_both_shells() {
+    let d = data();
+    let mut app = App::new(&d);
+    app.open(7000222);
+    press(&mut app, "1");
+    let wide = render(&app, 160, 40);
+    assert!(wide.contains("az ad app credential list"), "{wide}");
+    assert!(wide.contains("Get-MgApplicationByAppId"), "{wide}");
+    let narrow = render(&app, 159, 40);
+    assert!(!narrow.contains("Get-MgApplicationByAppId"), "{narrow}");
+}

@@ -202,6 +202,7 @@ fn update_search(app: &mut App, msg: Msg) -> Option<Effect> {
         }
         Msg::CopyLink => {
             if let Some(e) = app.entry() {
+                app.copying = Some(format!("the lookup link of AADSTS{}", e.code));
                 return Some(Effect::CopyToClipboard(e.lookup_url()));
             }
         }
@@ -415,15 +416,15 @@ fn choose_answer(f: &mut FlowState, i: usize) {
 fn copy_command(app: &mut App, c: &Command) -> Option<Effect> {
     let is_secret = |n: &str| app.is_secret(n);
     let text = c.render(&app.values);
-    let shown = label(c, &app.values, &is_secret);
     if c.changes_state {
         app.overlay = Some(Overlay::Confirm(Confirm {
             text,
             title: c.title.clone(),
-            shown,
+            shown: c.render_masked(&app.values, is_secret),
         }));
         return None;
     }
+    let shown = label(c, &app.values, &is_secret);
     send_command(app, text, shown)
 }
 
@@ -507,7 +508,10 @@ fn update_overlay(app: &mut App, overlay: Overlay, msg: Msg) -> Option<Effect> {
             _ => return update(app, msg),
         },
         Overlay::Confirm(c) => match msg {
-            Msg::Copy | Msg::Choose => return send_command(app, c.text, c.shown),
+            Msg::Copy | Msg::Choose => {
+                let first = c.shown.lines().next().unwrap_or("");
+                return send_command(app, c.text, shorten(first, 48));
+            }
             _ => app.toast = Some(format!("not copied: {}", c.title)),
         },
         Overlay::Paste(mut text) => match msg {
@@ -641,7 +645,7 @@ fn land_on_paste(app: &mut App, text: &str) {
     app.ids.trace_id = ex.trace_id.clone();
     app.ids.correlation_id = ex.correlation_id.clone();
     app.ids.timestamp = ex.timestamp.clone();
-    if app.open(code) {
+    if app.open_from_here(code) {
         let others = ex.codes.len().saturating_sub(1);
         let more = if others > 0 {
             format!(" (+{others} more code(s) in the text)")

@@ -152,8 +152,20 @@ fn text_lines<'a>(
 /// The list rows: answers, then commands of the current shell (title line + command lines),
 /// secrets masked.
 fn rows<'a>(app: &App, f: &FlowState, width: usize, theme: Theme) -> Vec<ListItem<'a>> {
+    shell_rows(app, f, app.shell, true, width, theme)
+}
+
+/// The rows for `shell`; the answers first when `answers`.
+fn shell_rows<'a>(
+    app: &App,
+    f: &FlowState,
+    shell: Shell,
+    answers: bool,
+    width: usize,
+    theme: Theme,
+) -> Vec<ListItem<'a>> {
     let mut items = Vec::new();
-    if let Node::Question(q) = f.node() {
+    if answers && let Node::Question(q) = f.node() {
         for (i, a) in q.answers.iter().enumerate() {
             let label = wrap(&a.label, width.saturating_sub(6));
             let lines: Vec<Line> = label
@@ -171,7 +183,7 @@ fn rows<'a>(app: &App, f: &FlowState, width: usize, theme: Theme) -> Vec<ListIte
         }
     }
     let is_secret = |n: &str| f.flow.is_secret(n);
-    for c in f.commands(app.shell) {
+    for c in f.commands(shell) {
         // The warning goes first so a long title can never push it off screen.
         let mut lines = vec![Line::from({
             let mut spans = Vec::new();
@@ -197,12 +209,7 @@ fn rows<'a>(app: &App, f: &FlowState, width: usize, theme: Theme) -> Vec<ListIte
         items.push(ListItem::new(Text::from(lines)));
     }
     // What this shell cannot do here, and where to go instead; after the selectable rows.
-    for u in f
-        .node()
-        .unavailable()
-        .iter()
-        .filter(|u| u.shell == app.shell)
-    {
+    for u in f.node().unavailable().iter().filter(|u| u.shell == shell) {
         let mut lines = vec![Line::from(Span::styled(
             format!("✗ {}", clean(&u.title)),
             theme.dim(),
@@ -215,10 +222,15 @@ fn rows<'a>(app: &App, f: &FlowState, width: usize, theme: Theme) -> Vec<ListIte
     items
 }
 
+/// From this width on, the other shell's commands sit beside the list.
+const SIDE_BY_SIDE: u16 = 160;
+
 struct Areas {
     header: Rect,
     text: Rect,
     list: Rect,
+    /// The other shell's commands, on wide terminals.
+    other: Option<Rect>,
     /// Whether the leaf's explanation is in the text.
     why: bool,
 }
@@ -233,7 +245,8 @@ fn areas(app: &App, f: &FlowState, area: Rect) -> Areas {
     let header_h = header_lines(app, f, width, theme).len() as u16 + gap;
     let rest = area.height.saturating_sub(header_h);
     let is_leaf = matches!(f.node(), Node::Leaf(_));
-    let heights: Vec<u16> = rows(app, f, width, theme)
+    let list_width = list_width(area);
+    let heights: Vec<u16> = rows(app, f, list_width, theme)
         .iter()
         .map(|i| i.height() as u16)
         .collect();
@@ -256,12 +269,30 @@ fn areas(app: &App, f: &FlowState, area: Rect) -> Areas {
         Constraint::Min(3),
     ])
     .areas(area);
+    let (list, other) = if area.width >= SIDE_BY_SIDE {
+        let [l, o] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+            .areas(list);
+        (l, Some(o))
+    } else {
+        (list, None)
+    };
     Areas {
         header,
         text,
         list,
+        other,
         why,
     }
+}
+
+/// The text width inside the command list's borders.
+fn list_width(area: Rect) -> usize {
+    let w = if area.width >= SIDE_BY_SIDE {
+        area.width / 2
+    } else {
+        area.width
+    };
+    w.saturating_sub(2) as usize
 }
 
 pub fn draw(app: &App, f: &FlowState, frame: &mut Frame, area: Rect, theme: Theme) {
@@ -304,7 +335,8 @@ pub fn draw(app: &App, f: &FlowState, frame: &mut Frame, area: Rect, theme: Them
         "commands"
     };
     let title = format!(" {what}: {} (Tab: {}) ", app.shell.title(), other.title());
-    let items = rows(app, f, width, theme);
+    let lw = list_width(area);
+    let items = rows(app, f, lw, theme);
     let heights: Vec<u16> = items.iter().map(|i| i.height() as u16).collect();
     let (offset, above, below) = window(&heights, f.selected, a.list.height.saturating_sub(2));
     let empty = items.is_empty();
@@ -321,6 +353,22 @@ pub fn draw(app: &App, f: &FlowState, frame: &mut Frame, area: Rect, theme: Them
         .with_offset(offset)
         .with_selected((!empty).then_some(f.selected));
     frame.render_stateful_widget(list, a.list, &mut state);
+
+    if let Some(r) = a.other {
+        let items = shell_rows(app, f, other, false, lw, theme);
+        let heights: Vec<u16> = items.iter().map(|i| i.height() as u16).collect();
+        let (_, _, below) = window(&heights, 0, r.height.saturating_sub(2));
+        let title = format!(" {}: Tab makes these the selectable ones ", other.title());
+        frame.render_widget(
+            List::new(items).block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(Span::styled(title, theme.dim()))
+                    .title_bottom(hidden_note(0, below)),
+            ),
+            r,
+        );
+    }
 }
 
 pub fn row_at(app: &App, f: &FlowState, area: Rect, x: u16, y: u16) -> Option<usize> {
@@ -329,8 +377,7 @@ pub fn row_at(app: &App, f: &FlowState, area: Rect, x: u16, y: u16) -> Option<us
     {
         return None;
     }
-    let width = area.width.saturating_sub(2) as usize;
-    let heights: Vec<u16> = rows(app, f, width, Theme { color: false })
+    let heights: Vec<u16> = rows(app, f, list_width(area), Theme { color: false })
         .iter()
         .map(|i| i.height() as u16)
         .collect();

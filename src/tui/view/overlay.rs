@@ -62,10 +62,14 @@ pub fn draw(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect, theme: 
                     lines.push(Line::from(Span::styled(l, style)));
                 }
             }
-            let h = (lines.len() as u16 + 2).min(area.height);
-            // At the bottom, over the footer, so the command list stays in view.
-            let [_, bottom] =
-                Layout::vertical([Constraint::Min(0), Constraint::Length(h)]).areas(area);
+            let h = (lines.len() as u16 + 2).min(area.height.saturating_sub(1));
+            // At the bottom, above the footer, so the command list stays in view.
+            let [_, bottom, _] = Layout::vertical([
+                Constraint::Min(0),
+                Constraint::Length(h),
+                Constraint::Length(1),
+            ])
+            .areas(area);
             let [r] = Layout::horizontal([Constraint::Length(width)])
                 .flex(Flex::Center)
                 .areas(bottom);
