@@ -169,14 +169,23 @@ fn hints(app: &App) -> (&'static [&'static str], &'static str) {
         (Some(Overlay::Confirm(_)), _) => (&["c copy it", "any other key: cancel"], ""),
         (Some(Overlay::Help { .. }), _) => (&["Up/Down scroll", "any key closes"], ""),
         (Some(Overlay::Paste(_)), _) => (&["Enter find the code", "Esc close"], "Ctrl-C quit"),
+        (None, Screen::Search) if app.search.query.is_empty() && !app.back.is_empty() => (
+            &[
+                "type to search",
+                "Esc back",
+                "Enter open",
+                "Ctrl-V paste error",
+            ],
+            "? help · q quit",
+        ),
         (None, Screen::Search) if app.search.query.is_empty() => (
             &[
                 "type to search",
                 "Enter open",
                 "Ctrl-V paste error",
-                "Esc quit",
+                "Tab shell",
             ],
-            "? help · q quit",
+            "? help · Esc/q quit",
         ),
         (None, Screen::Search) => (
             &["Enter open", "Esc clear", "Ctrl-V paste error", "Tab shell"],
