@@ -58,7 +58,13 @@ use aadsts_wizard::search::Searcher;
 ///
 /// With no subcommand, opens the interactive wizard (optionally at CODE).
 #[derive(Debug, Parser)]
-#[command(name = "aadsts-wizard", version, about)]
+#[command(
+    name = "aadsts-wizard",
+    version,
+    about,
+    // The wizard's keys, from the table its help overlay shows (also in `man`).
+    after_long_help = aadsts_wizard::tui::keys::help_text()
+)]
 pub struct Args {
     /// Open the wizard at this code (50012 or AADSTS50012).
     #[arg(value_name = "CODE")]
@@ -347,12 +353,6 @@ fn run_wizard(args: &Args, setup: &Setup, paste: Option<String>) -> Result<ExitC
     let tty = || std::fs::File::open("/dev/tty").is_ok();
     let stdin_ok = std::io::stdin().is_terminal() || ((paste.is_some() || args.print) && tty());
     let stdout_ok = std::io::stdout().is_terminal() || (args.print && tty());
-    if !stdout_ok || !stdin_ok {
-        errln!(
-            "aadsts-wizard: the interactive wizard needs a terminal; try: aadsts-wizard lookup 50012"
-        );
-        return Ok(ExitCode::from(2));
-    }
     let catalog = catalog()?;
     let library = crate::sources::library(&catalog, &setup.dirs);
     let problems = library.problems.first().map(|p| {
@@ -381,6 +381,8 @@ fn run_wizard(args: &Args, setup: &Setup, paste: Option<String>) -> Result<ExitC
         shell: Some(args.shell.map_or(config.shell, Into::into)),
         no_color: !config.color,
         history,
+        notes_dir: config.notes_dir.clone(),
+        mouse: config.mouse,
         ..Default::default()
     };
     if let Some(text) = &args.code {
@@ -394,14 +396,26 @@ fn run_wizard(args: &Args, setup: &Setup, paste: Option<String>) -> Result<ExitC
             }
         }
     }
-    for v in &args.vars {
-        let Some((name, value)) = v.split_once('=') else {
-            errln!(
-                "error: --var '{v}' should be NAME=VALUE, e.g. app-id=11111111-2222-3333-4444-555555555555"
-            );
-            return Ok(ExitCode::from(2));
+    if !args.vars.is_empty() {
+        // The same check as `walk`: the opened code's flow, or every flow without a code.
+        let placeholders = match opts.code.and_then(|c| library.for_code_or_fallback(c)) {
+            Some(flow) => flow.placeholders.clone(),
+            None => library.placeholders(),
         };
-        opts.values.insert(name.to_string(), value.to_string());
+        match aadsts_wizard::flow::vars::parse(&placeholders, &args.vars) {
+            Ok(values) => opts.values = values,
+            Err(e) => {
+                errln!("error: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
+    // Arguments are checked first, so a bad one is named even without a terminal.
+    if !stdout_ok || !stdin_ok {
+        errln!(
+            "aadsts-wizard: the interactive wizard needs a terminal; try: aadsts-wizard lookup 50012"
+        );
+        return Ok(ExitCode::from(2));
     }
     opts.paste = paste;
     if args.paste {

@@ -6,6 +6,8 @@
 //! copy: osc52                # auto, system, osc52 or none
 //! color: false               # no colours (NO_COLOR does the same)
 //! history: false             # do not remember typed values
+//! notes_dir: ~/incidents      # where `e` saves notes (default: the current folder)
+//! mouse: true                 # capture the mouse (wheel, clicks) from the start
 //! ```
 //!
 //! Command-line options win over the file. A bad file is an error with its position; the
@@ -76,6 +78,8 @@ struct RawConfig {
     copy: Option<CopyMode>,
     color: Option<bool>,
     history: Option<bool>,
+    notes_dir: Option<String>,
+    mouse: Option<bool>,
 }
 
 /// The settings in effect; every field has a default.
@@ -87,6 +91,10 @@ pub struct Config {
     pub copy: CopyMode,
     pub color: bool,
     pub history: bool,
+    /// Where notes are saved, resolved like `flows`; `None`: the current folder.
+    pub notes_dir: Option<PathBuf>,
+    /// Capture the mouse from the start (off: the terminal's selection works).
+    pub mouse: bool,
 }
 
 impl Default for Config {
@@ -97,6 +105,8 @@ impl Default for Config {
             copy: CopyMode::Auto,
             color: true,
             history: true,
+            notes_dir: None,
+            mouse: false,
         }
     }
 }
@@ -165,6 +175,27 @@ impl Config {
             }
             flows.push(path);
         }
+        let notes_dir = match raw.notes_dir.as_deref() {
+            None => None,
+            Some(n) if n.trim().is_empty() => {
+                let (line, column) = crate::locate::Positions::scan(src).of("notes_dir");
+                return Err(err(line, column, "empty notes_dir".to_string()));
+            }
+            Some(n) => Some(match n.strip_prefix("~/") {
+                Some(rest) => match home {
+                    Some(h) => h.join(rest),
+                    None => {
+                        let (line, column) = crate::locate::Positions::scan(src).of("notes_dir");
+                        return Err(err(
+                            line,
+                            column,
+                            format!("'{n}' starts with '~/' but HOME is not set"),
+                        ));
+                    }
+                },
+                None => base.join(n),
+            }),
+        };
         let d = Config::default();
         Ok(Config {
             shell: raw.shell.unwrap_or(d.shell),
@@ -172,6 +203,8 @@ impl Config {
             copy: raw.copy.unwrap_or(d.copy),
             color: raw.color.unwrap_or(d.color),
             history: raw.history.unwrap_or(d.history),
+            notes_dir,
+            mouse: raw.mouse.unwrap_or(d.mouse),
         })
     }
 }
@@ -209,6 +242,15 @@ mod tests {
         );
         assert_eq!(c.copy, CopyMode::Osc52);
         assert!(!c.color && !c.history);
+        assert_eq!(c.notes_dir, None);
+        assert!(!c.mouse);
+        let c = parse("notes_dir: ~/incidents\nmouse: true\n").expect("valid");
+        assert_eq!(c.notes_dir, Some(PathBuf::from("/home/ops/incidents")));
+        assert!(c.mouse);
+        let c = parse("notes_dir: notes\n").expect("relative");
+        assert_eq!(c.notes_dir, Some(PathBuf::from("/cfg/aadsts-wizard/notes")));
+        let e = parse("notes_dir: ''\n").expect_err("empty").to_string();
+        assert!(e.contains("empty notes_dir"), "{e}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod load;
 pub mod needs;
 pub mod raw;
 pub(crate) mod validate;
+pub mod vars;
 pub mod when;
 
 use serde::{Deserialize, Serialize};
@@ -33,6 +34,9 @@ pub enum Kind {
     Guid,
     Upn,
     Domain,
+    /// A tenant: its ID (a GUID) or one of its verified domain names, as `az login --tenant`
+    /// and the `login.microsoftonline.com/<tenant>` authority accept either.
+    Tenant,
     Text,
     /// Never stored, never written to notes.
     Secret,
@@ -44,6 +48,7 @@ impl Kind {
             Kind::Guid => "guid",
             Kind::Upn => "upn",
             Kind::Domain => "domain",
+            Kind::Tenant => "tenant",
             Kind::Text => "text",
             Kind::Secret => "secret",
         }
@@ -65,6 +70,7 @@ impl Kind {
                 !user.is_empty() && !user.contains(char::is_whitespace) && is_domain(domain)
             }),
             Kind::Domain => is_domain(value),
+            Kind::Tenant => is_guid(value) || is_domain(value),
             Kind::Text => !value.contains(['\n', '\r']),
             Kind::Secret => true,
         };
@@ -75,6 +81,9 @@ impl Kind {
                 Kind::Guid => "a GUID such as 11111111-2222-3333-4444-555555555555".to_string(),
                 Kind::Upn => "a user principal name such as user@contoso.com".to_string(),
                 Kind::Domain => "a domain name such as contoso.onmicrosoft.com".to_string(),
+                Kind::Tenant => {
+                    "a tenant ID (GUID) or domain such as contoso.onmicrosoft.com".to_string()
+                }
                 Kind::Text | Kind::Secret => "a single line of text".to_string(),
             })
         }
@@ -136,6 +145,20 @@ pub struct Unavailable {
 impl Command {
     pub fn render(&self, values: &Values) -> String {
         self.template.render(self.shell, values)
+    }
+
+    /// The command as drawn on screen: values of the placeholders `is_secret` names are masked
+    /// (`<client-secret: ••••>`); only [`render`](Self::render)'s text, the copied one, has them.
+    pub fn render_masked(&self, values: &Values, is_secret: impl Fn(&str) -> bool) -> String {
+        self.template.render_masked(self.shell, values, is_secret)
+    }
+
+    /// Whether a value `is_secret` names would be filled into this command.
+    pub fn carries_secret(&self, values: &Values, is_secret: impl Fn(&str) -> bool) -> bool {
+        self.template
+            .placeholders()
+            .into_iter()
+            .any(|n| is_secret(n) && values.get(n).is_some_and(|v| !v.is_empty()))
     }
 }
 
@@ -331,6 +354,12 @@ impl Flow {
                 Node::Leaf(l) => l.connect = lines,
             }
         }
+    }
+
+    /// Whether the flow declares `name` as a secret (never shown, stored or written down).
+    pub fn is_secret(&self, name: &str) -> bool {
+        self.placeholder(name)
+            .is_some_and(|p| p.kind == Kind::Secret)
     }
 
     pub fn placeholder(&self, name: &str) -> Option<&Placeholder> {
@@ -559,6 +588,14 @@ mod tests {
             (Kind::Domain, "contoso.onmicrosoft.com", true),
             (Kind::Domain, "contoso", false),
             (Kind::Domain, "-bad.com", false),
+            (Kind::Tenant, "11111111-2222-3333-4444-555555555555", true),
+            (Kind::Tenant, "contoso.onmicrosoft.com", true),
+            (Kind::Tenant, "contoso", false),
+            (
+                Kind::Tenant,
+                "https://login.microsoftonline.com/contoso.com",
+                false,
+            ),
             (Kind::Text, "anything at all", true),
             (Kind::Text, "two\nlines", false),
             (Kind::Secret, "p@ss w0rd'\"", true),

@@ -58,6 +58,10 @@ pub struct Options {
     pub no_color: bool,
     /// Where remembered values live; `None` turns remembering off.
     pub history: Option<PathBuf>,
+    /// Where `e` writes notes (`notes_dir:` in the config); `None`: the current folder.
+    pub notes_dir: Option<PathBuf>,
+    /// Capture the mouse from the start (`mouse: true`); `m` toggles it.
+    pub mouse: bool,
 }
 
 /// Set when stdout is not the terminal (`cmd=$(aadsts-wizard --print)`): then the wizard draws
@@ -79,15 +83,15 @@ fn screen() -> Box<dyn Write + Send> {
 /// cursor back up over the panic message.
 static ENTERED: AtomicBool = AtomicBool::new(false);
 
-fn enter(out: &mut impl Write) -> std::io::Result<()> {
+fn enter(out: &mut impl Write, mouse: bool) -> std::io::Result<()> {
     ENTERED.store(true, Ordering::SeqCst);
     enable_raw_mode()?;
-    execute!(
-        out,
-        EnterAlternateScreen,
-        EnableMouseCapture,
-        EnableBracketedPaste
-    )
+    execute!(out, EnterAlternateScreen, EnableBracketedPaste)?;
+    // Off by default, so the terminal's own selection works; `m` turns it on.
+    if mouse {
+        execute!(out, EnableMouseCapture)?;
+    }
+    Ok(())
 }
 
 /// Undo [`enter`], once; every step is tried even if one fails.
@@ -133,6 +137,7 @@ const ENDING_SIGNALS: [i32; 2] = [signal_hook::consts::SIGTERM, signal_hook::con
 #[cfg(unix)]
 fn suspend_and_resume<B: ratatui::backend::Backend>(
     terminal: &mut ratatui::Terminal<B>,
+    mouse: bool,
 ) -> Result<()>
 where
     B::Error: Send + Sync + 'static,
@@ -141,7 +146,7 @@ where
     // Stops the process here (the default action of SIGTSTP); returns after SIGCONT.
     signal_hook::low_level::emulate_default_handler(signal_hook::consts::SIGTSTP)
         .context("suspending")?;
-    enter(&mut screen()).context("setting up the terminal again")?;
+    enter(&mut screen(), mouse).context("setting up the terminal again")?;
     // A blank frame, so the next draw repaints every cell of the fresh screen (clear() would
     // ask the terminal for the cursor position, an answer the event thread would take).
     terminal
@@ -185,7 +190,18 @@ fn next_msg(
         .then_some(k.code),
         _ => None,
     };
-    if typing_query && let Some(KeyCode::Char(c)) = plain_char(&ev) {
+    // Only a key that would type into the query starts a burst (`q` or `?` on an empty query
+    // keep their own meaning).
+    let types = match &ev {
+        Event::Key(k) if k.is_press() => {
+            matches!(keys::msg_for_key(app, *k), Some(Msg::Input(_)))
+        }
+        _ => false,
+    };
+    if typing_query
+        && types
+        && let Some(KeyCode::Char(c)) = plain_char(&ev)
+    {
         let mut text = String::from(c);
         let mut lines = 0;
         loop {
@@ -288,6 +304,7 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
     app.toast = opts.toast;
     app.shell = opts.shell.unwrap_or(app.shell);
     app.color &= !opts.no_color;
+    app.mouse = opts.mouse;
     if let Some(path) = &opts.history {
         let (history, warning) = store::load_history(path);
         app.history = history;
@@ -311,7 +328,7 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
 
     let mut out = screen();
     let _restore = Restore;
-    enter(&mut out).context("setting up the terminal")?;
+    enter(&mut out, opts.mouse).context("setting up the terminal")?;
     let mut terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(out))
         .context("setting up the terminal")?;
     let mut clipboard: Option<clipboard::Clipboard> = None;
@@ -327,7 +344,7 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
         }
         #[cfg(unix)]
         if suspend.swap(false, Ordering::Relaxed) {
-            suspend_and_resume(&mut terminal)?;
+            suspend_and_resume(&mut terminal, app.mouse)?;
         }
         if terminal_gone(tty.as_ref()) {
             ENDED_BY_SIGNAL.store(signal_hook::consts::SIGHUP as usize, Ordering::Relaxed);
@@ -385,10 +402,22 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
                 if let (Some(text), Screen::Flow(f)) =
                     (app.notes(&crate::notes::utc_time(now)), &app.screen)
                 {
-                    let result = store::write_notes(std::path::Path::new("."), f.code, now, &text)
-                        .map(|p| p.display().to_string());
+                    let dir = opts
+                        .notes_dir
+                        .as_deref()
+                        .unwrap_or(std::path::Path::new("."));
+                    let result = store::save_notes(dir, f.code, now, &text);
                     update(&mut app, Msg::NotesSaved(result));
                 }
+                None
+            }
+            Effect::SetMouse(on) => {
+                let mut out = screen();
+                let _ = if on {
+                    execute!(out, EnableMouseCapture)
+                } else {
+                    execute!(out, DisableMouseCapture)
+                };
                 None
             }
             Effect::SaveHistory => {

@@ -111,6 +111,21 @@ impl Session {
         panic!("timed out waiting for {text:?}; screen:\n{}", self.screen());
     }
 
+    /// Wait until the screen no longer shows `text`.
+    fn wait_gone(&mut self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if !self.screen().contains(text) {
+                return;
+            }
+            self.pump(Duration::from_millis(50));
+        }
+        panic!(
+            "timed out waiting for {text:?} to go; screen:\n{}",
+            self.screen()
+        );
+    }
+
     fn send(&mut self, keys: &str) {
         self.writer.write_all(keys.as_bytes()).expect("write keys");
         self.writer.flush().expect("flush");
@@ -173,7 +188,7 @@ fn search_walk_copy_and_quit() {
     s.wait_for("Cause: Every client secret on the app registration has expired");
     s.wait_for("--id 11111111-2222-3333-4444-555555555555");
     s.send("c");
-    s.wait_for("sent to terminal clipboard (OSC 52)");
+    s.wait_for("copied az login --allow-no-subscriptions by OSC 52");
     let text = String::from_utf8_lossy(&s.raw).into_owned();
     assert!(
         text.contains("\x1b]52;c;"),
@@ -490,4 +505,206 @@ fn losing_the_terminal_ends_the_wizard() {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// The text of the last OSC 52 "set clipboard" sequence the program wrote.
+fn last_osc52(raw: &[u8]) -> String {
+    use base64::Engine;
+    let text = String::from_utf8_lossy(raw);
+    let start = text.rfind("\x1b]52;c;").expect("an OSC 52 sequence") + "\x1b]52;c;".len();
+    let end = start + text[start..].find('\x07').expect("terminated");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(&text[start..end])
+        .expect("base64");
+    String::from_utf8(bytes).expect("UTF-8")
+}
+
+#[test]
+fn copy_all_leaves_out_state_changing_commands() {
+    let mut s = Session::start(&["--flows", FIXTURES, "7000222"]);
+    s.wait_for("Does the app registration still have a secret");
+    s.send("1");
+    s.wait_for("Cause: Every client secret");
+    s.send("a");
+    s.wait_for("copied 2 read-only command(s)");
+    let copied = last_osc52(&s.raw);
+    assert!(
+        copied.contains("az ad app credential list --id <app-id>"),
+        "{copied}"
+    );
+    assert!(
+        !copied.contains("az ad app credential reset"),
+        "a state-changing command was in the block: {copied}"
+    );
+    // On its own, c asks first and names what it changes; a second c copies it.
+    s.send("jjc");
+    s.wait_for("This changes state: Add a new secret valid for one year");
+    s.send("c");
+    s.wait_for("copied az ad app credential reset");
+    assert!(last_osc52(&s.raw).starts_with("az ad app credential reset --id <app-id>"));
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+#[test]
+fn esc_returns_from_a_related_code_to_the_result() {
+    let mut s = Session::start(&["--flows", FIXTURES, "7000222"]);
+    s.wait_for("Does the app registration still have a secret");
+    s.send("1");
+    s.wait_for("Cause: Every client secret");
+    s.send("1");
+    s.wait_for("from AADSTS7000222");
+    assert!(s.screen().contains("AADSTS7000215"), "{}", s.screen());
+    s.send("\x1b");
+    s.wait_for("start › No, every secret has expired");
+    assert!(
+        s.screen().contains("Cause: Every client secret"),
+        "{}",
+        s.screen()
+    );
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+#[test]
+fn the_leaf_at_80x24_shows_the_fix_and_the_command() {
+    let mut s = Session::start(&["--flows", FIXTURES, "7000222"]);
+    s.wait_for("Does the app registration still have a secret");
+    s.send("1");
+    for want in [
+        "3. Delete the expired secret once the app works again.",
+        "Cause: Every client secret",
+        "Fix",
+        "1. Create a new secret",
+        "› # Sign in first",
+        "az login --allow-no-subscriptions",
+        "? help · q quit",
+    ] {
+        // Everything on one 80x24 screen at once, without scrolling.
+        s.wait_for(want);
+    }
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+#[test]
+fn slash_opens_search_from_a_flow() {
+    let mut s = Session::start(&["--flows", FIXTURES, "7000222"]);
+    s.wait_for("Does the app registration still have a secret");
+    s.send("1");
+    s.wait_for("Cause: Every client secret");
+    s.send("/");
+    s.wait_for("code, name or symptom");
+    s.send("50012");
+    s.wait_for("> 50012");
+    // Esc clears the query, Esc again goes back to the result.
+    s.send("\x1b");
+    s.wait_gone("> 50012");
+    s.wait_for("Esc back");
+    s.send("\x1b");
+    s.wait_for("Cause: Every client secret");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+#[test]
+fn esc_or_q_on_an_empty_query_quits() {
+    for key in ["\x1b", "q"] {
+        let mut s = Session::start(&[]);
+        s.wait_for("code, name or symptom");
+        s.send(key);
+        assert_eq!(s.wait_exit(), 0, "{key:?}");
+        assert!(s.left_alternate_screen());
+    }
+}
+
+/// Ends the private tmux server even when the test fails.
+struct TmuxServer(String);
+
+impl TmuxServer {
+    fn cmd(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new("tmux")
+            .args(["-L", &self.0])
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .expect("tmux runs")
+    }
+
+    fn wait_for(&self, what: &str, args: &[&str], want: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            last = String::from_utf8_lossy(&self.cmd(args).stdout).into_owned();
+            if last.contains(want) {
+                return last;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("timed out waiting for {want:?} in {what}:\n{last}");
+    }
+}
+
+impl Drop for TmuxServer {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+/// Inside tmux with its default settings (`set-clipboard external`, no config file), `c` puts
+/// the command in tmux's buffer: `tmux show-buffer` prints it.
+#[test]
+fn copy_in_tmux_lands_in_its_buffer() {
+    if std::process::Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        println!("skipped: tmux is not installed");
+        return;
+    }
+    let state = tempfile::tempdir().expect("state dir");
+    let server = TmuxServer(format!("aadsts-wizard-test-{}", std::process::id()));
+    let command = format!(
+        "'{}' --flows '{FIXTURES}' 7000222",
+        env!("CARGO_BIN_EXE_aadsts-wizard")
+    );
+    let started = std::process::Command::new("tmux")
+        .args(["-L", &server.0, "-f", "/dev/null", "new-session", "-d"])
+        .args(["-x", "80", "-y", "24", "-s", "w", &command])
+        .env_remove("TMUX")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .env("XDG_STATE_HOME", state.path())
+        .env("TERM", "xterm-256color")
+        .status()
+        .expect("tmux starts");
+    assert!(started.success());
+    let pane = ["capture-pane", "-p", "-t", "w"];
+    server.wait_for(
+        "the pane",
+        &pane,
+        "Does the app registration still have a secret",
+    );
+    let default = server.cmd(&["show-options", "-s", "set-clipboard"]);
+    assert!(
+        String::from_utf8_lossy(&default.stdout).contains("external"),
+        "not tmux's default setting"
+    );
+    assert!(server.cmd(&["send-keys", "-t", "w", "1"]).status.success());
+    server.wait_for("the pane", &pane, "Cause: Every client secret");
+    assert!(
+        server
+            .cmd(&["send-keys", "-t", "w", "j", "c"])
+            .status
+            .success()
+    );
+    server.wait_for("the pane", &pane, "to tmux's buffer");
+    let buffer = server.wait_for(
+        "tmux show-buffer",
+        &["show-buffer"],
+        "az ad app credential list --id <app-id> -o table",
+    );
+    assert_eq!(buffer, "az ad app credential list --id <app-id> -o table");
 }

@@ -114,7 +114,7 @@ fn bad_value_for_its_kind_exits_2() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("is not a GUID"));
     let o = run(&["walk", "7000222", "--var", "nope=1"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("it takes: app-id"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("names: app-id"));
 }
 
 #[test]

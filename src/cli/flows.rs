@@ -309,36 +309,6 @@ fn flow_text(flow: &Flow) -> String {
     s
 }
 
-/// Parse and check `--var NAME=VALUE` against the flow's placeholders.
-fn parse_vars(flow: &Flow, vars: &[String]) -> Result<Values, String> {
-    let mut values = Values::new();
-    let names = || {
-        flow.placeholders
-            .iter()
-            .map(|p| p.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    for v in vars {
-        let Some((name, value)) = v.split_once('=') else {
-            return Err(format!(
-                "--var '{v}' should be NAME=VALUE, e.g. app-id=11111111-2222-3333-4444-555555555555"
-            ));
-        };
-        let Some(ph) = flow.placeholder(name) else {
-            return Err(format!(
-                "this flow has no value '{name}'; it takes: {}",
-                names()
-            ));
-        };
-        if let Err(expected) = ph.kind.check(value) {
-            return Err(format!("--var {name}: '{value}' is not {expected}"));
-        }
-        values.insert(name.to_string(), value.to_string());
-    }
-    Ok(values)
-}
-
 /// Read `--evidence FILE|-` (at most [`evidence::MAX_BYTES`]); the error is one line.
 fn read_evidence(path: &str) -> Result<evidence::Document, String> {
     let text = if path == "-" {
@@ -392,7 +362,7 @@ pub fn walk(args: WalkArgs, cli_paths: &sources::FlowDirs) -> Result<ExitCode> {
         return Ok(ExitCode::from(1));
     };
     let code = parse_code(&code_text).unwrap_or(flow.codes[0]);
-    let mut values = match parse_vars(flow, &args.vars) {
+    let mut values = match aadsts_wizard::flow::vars::parse(&flow.placeholders, &args.vars) {
         Ok(v) => v,
         Err(msg) => {
             errln!("error: {msg}");

@@ -290,6 +290,22 @@ impl Library {
         })
     }
 
+    /// The placeholders every loaded flow declares (parsing the lazy ones), for checking
+    /// `--var` before a flow is chosen.
+    pub fn placeholders(&self) -> Vec<crate::flow::Placeholder> {
+        let mut out: Vec<crate::flow::Placeholder> = Vec::new();
+        for idx in 0..self.flows.len() {
+            if let Ok(flow) = self.flow(idx) {
+                for p in &flow.placeholders {
+                    if !out.iter().any(|o| o.name == p.name && o.kind == p.kind) {
+                        out.push(p.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// Whether a flow serves `code`, without parsing it.
     pub fn has_flow(&self, code: u32) -> bool {
         self.by_code.contains_key(&code)

@@ -1,5 +1,6 @@
 //! Files the wizard writes: remembered values in `$XDG_STATE_HOME/aadsts-wizard/history.json`
-//! (owner-only: the folder 0700, the file 0600) and incident notes in the current folder.
+//! (owner-only: the folder 0700, the file 0600) and incident notes (0600) in `notes_dir` or
+//! the current folder.
 //! Every failure is a message for a toast, never fatal.
 
 use std::fs;
@@ -183,11 +184,12 @@ pub fn write_notes(dir: &Path, code: u32, secs: u64, text: &str) -> Result<PathB
         } else {
             dir.join(format!("{stem}-{n}.md"))
         };
-        match fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
+        let mut o = fs::OpenOptions::new();
+        o.write(true).create_new(true);
+        // Notes hold tenant, app and user ids: readable by their owner only.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+        match o.open(&path) {
             Ok(mut f) => {
                 return f
                     .write_all(text.as_bytes())
@@ -202,6 +204,32 @@ pub fn write_notes(dir: &Path, code: u32, secs: u64, text: &str) -> Result<PathB
         "too many notes named {stem}*.md in {}",
         dir.display()
     ))
+}
+
+/// Save a note in `dir` (created owner-only if missing) and say where, for the toast; a
+/// folder inside a git work tree is named, so the note is not committed by mistake.
+pub fn save_notes(dir: &Path, code: u32, secs: u64, text: &str) -> Result<String, String> {
+    if !dir.exists() {
+        create_private_dir(dir)?;
+    }
+    let path = write_notes(dir, code, secs, text)?;
+    let mut shown = path.display().to_string();
+    if let Some(root) = git_work_tree(dir) {
+        shown.push_str(&format!(
+            " (inside the git work tree {}: keep it out of commits, or set notes_dir)",
+            root.display()
+        ));
+    }
+    Ok(shown)
+}
+
+/// The git work tree holding `dir`, if any: the nearest folder above with a `.git` entry
+/// (a folder, or a file in worktrees and submodules).
+pub fn git_work_tree(dir: &Path) -> Option<PathBuf> {
+    let abs = fs::canonicalize(dir).ok()?;
+    abs.ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
 }
 
 #[cfg(test)]
@@ -363,8 +391,26 @@ mod tests {
             b.file_name().and_then(|n| n.to_str()),
             Some("aadsts-50012-20261121T031244Z-2.md")
         );
-        assert_eq!(fs::read_to_string(a).expect("read"), "one");
+        assert_eq!(fs::read_to_string(&a).expect("read"), "one");
         let missing = tmp.path().join("no/such/dir");
         assert!(write_notes(&missing, 50012, secs, "x").is_err());
+        #[cfg(unix)]
+        assert_eq!(mode(&a), 0o600);
+    }
+
+    #[test]
+    fn notes_in_a_git_work_tree_say_so() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let plain = tmp.path().join("incidents");
+        let saved = save_notes(&plain, 50012, 0, "x").expect("saved, folder created");
+        assert!(!saved.contains("git"), "{saved}");
+        let repo = tmp.path().join("repo");
+        fs::create_dir_all(repo.join(".git")).expect("repo");
+        fs::create_dir_all(repo.join("sub")).expect("sub");
+        let saved = save_notes(&repo.join("sub"), 50012, 0, "x").expect("saved");
+        assert!(
+            saved.contains("inside the git work tree") && saved.contains("repo"),
+            "{saved}"
+        );
     }
 }
