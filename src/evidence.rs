@@ -131,8 +131,8 @@ pub fn read(text: &str) -> Result<Document, EvidenceError> {
             end -= 1;
         }
         warnings.push(format!(
-            "the input is {} MB; only the first {} MB were read",
-            text.len() / (1024 * 1024),
+            "the input is larger than {} MB; only the first {} MB were read",
+            MAX_BYTES / (1024 * 1024),
             MAX_BYTES / (1024 * 1024)
         ));
         (&text[..end], true)
@@ -437,6 +437,11 @@ pub struct CsvEvents<R: Read> {
 }
 
 impl<R: Read> CsvEvents<R> {
+    /// Count the rows left without reading them into events.
+    pub fn skip_rest(&mut self) -> usize {
+        self.rows.by_ref().filter(Result::is_ok).count()
+    }
+
     pub fn format(&self) -> Format {
         match self.names {
             schema::Names::LogAnalytics => Format::LogAnalyticsCsv,
@@ -538,19 +543,13 @@ fn csv_message(e: &csv::Error) -> String {
 
 fn read_csv(bytes: &[u8]) -> Result<Document, EvidenceError> {
     let mut rows = csv_events(bytes)?;
-    let mut events = Vec::new();
-    let mut dropped = 0usize;
-    for e in rows.by_ref() {
-        if events.len() < MAX_EVENTS {
-            events.push(e);
-        } else {
-            dropped += 1;
-        }
-    }
+    let events: Vec<Value> = rows.by_ref().take(MAX_EVENTS).collect();
+    // Past the limit the rows are only counted, not read into events.
+    let dropped = rows.skip_rest();
     let mut warnings = std::mem::take(&mut rows.warnings);
     if dropped > 0 {
         warnings.push(format!(
-            "kept the first {MAX_EVENTS} of {} events",
+            "kept the first {MAX_EVENTS} of {} events read",
             MAX_EVENTS + dropped
         ));
     }

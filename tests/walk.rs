@@ -209,14 +209,16 @@ fn env_var_path_list_is_read() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent-dir"));
 }
 
-/// The flows issue's acceptance: on the shipped flows, two first answers for 50012 reach a leaf
-/// whose commands carry the app id.
+/// The flows issue's acceptance: on the shipped flows, the first answers for 50012 reach a leaf
+/// whose commands carry the app id. (Three since issue 17 split "has the secret expired?" from
+/// "does a newer one exist?", so a sign-in event can answer the first of them.)
 #[test]
 fn shipped_50012_first_answers_reach_a_rendered_leaf() {
     let var = format!("app-id={GUID}");
     let o = Command::new(env!("CARGO_BIN_EXE_aadsts-wizard"))
         .args([
-            "walk", "50012", "--answer", "1", "--answer", "1", "--var", &var, "--json",
+            "walk", "50012", "--answer", "1", "--answer", "1", "--answer", "1", "--var", &var,
+            "--json",
         ])
         .env("XDG_CONFIG_HOME", "/nonexistent")
         .env_remove("AADSTS_WIZARD_FLOWS")

@@ -292,7 +292,7 @@ fn coerce_nested(event: &mut Map<String, Value>, warnings: &mut Vec<String>) {
     }
 }
 
-/// PascalCase keys (PowerShell) become camelCase at every depth; SDK leftovers
+/// PascalCase keys (PowerShell) become camelCase at every depth; empty and null members go; SDK leftovers
 /// (`AdditionalProperties`, `@odata.type`) go; values PowerShell cut off at its depth limit
 /// (`System.Object[]`, `Microsoft.Graph.Beta.PowerShell.Models.…`) are dropped and noted.
 fn deep_camel(v: &Value, cut: &mut Vec<String>, path: &str) -> Value {
@@ -304,6 +304,11 @@ fn deep_camel(v: &Value, cut: &mut Vec<String>, path: &str) -> Value {
                     k != "additionalproperties" && !k.starts_with("odata")
                 })
                 .filter_map(|(k, v)| {
+                    // Empty is absent, at every depth and in every shape (a CSV cell cannot
+                    // tell "" from missing).
+                    if v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty()) {
+                        return None;
+                    }
                     if v.as_str().is_some_and(is_powershell_type_name) {
                         cut.push(format!("{path}.{}", camel(k)));
                         return None;
