@@ -235,23 +235,27 @@ pub(crate) struct Setup {
     dirs: crate::sources::FlowDirs,
 }
 
-/// Read a file or stdin, invalid UTF-8 replaced.
+/// Read a file or stdin for `explain`, invalid UTF-8 replaced, in bounded memory: a long text
+/// comes back as the parts around its codes (`explain::read_focused`). Devices such as
+/// `/dev/zero` are refused (they never end); pipes and regular files are read.
 fn read_input(file: &str) -> Result<String> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
     if file == "-" {
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut bytes)
-            .context("reading standard input")?;
-    } else {
-        std::fs::File::open(file)
-            .and_then(|mut f| f.read_to_end(&mut bytes))
-            .with_context(|| format!("reading {file}"))?;
+        return aadsts_wizard::explain::read_focused(std::io::stdin().lock())
+            .context("reading standard input");
     }
-    // Valid UTF-8 (the usual case) is taken over without a copy.
-    Ok(String::from_utf8(bytes)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    let f = std::fs::File::open(file).with_context(|| format!("reading {file}"))?;
+    let meta = f.metadata().with_context(|| format!("reading {file}"))?;
+    #[cfg(unix)]
+    let readable = {
+        use std::os::unix::fs::FileTypeExt;
+        meta.is_file() || meta.file_type().is_fifo()
+    };
+    #[cfg(not(unix))]
+    let readable = meta.is_file();
+    if !readable {
+        anyhow::bail!("{file}: not a regular file or a pipe");
+    }
+    aadsts_wizard::explain::read_focused(f).with_context(|| format!("reading {file}"))
 }
 
 fn explain(args: &Args, setup: &Setup, file: &str, json: bool, open: bool) -> Result<ExitCode> {

@@ -123,6 +123,15 @@ impl Config {
         if src.len() > 64 * 1024 {
             return Err(err(1, 1, "file is too large for a config file".to_string()));
         }
+        // Aliases and deep nesting are refused before parsing, as in flow files: a 50 KB
+        // alias bomb would expand to hundreds of megabytes.
+        if let Some(h) = crate::locate::hazard(src) {
+            return Err(err(
+                h.line,
+                h.column,
+                h.message.replace("flow files", "the config file"),
+            ));
+        }
         let raw: RawConfig = if src.trim().is_empty() {
             RawConfig::default()
         } else {
@@ -234,6 +243,18 @@ mod tests {
                 "{src:?}: got {e}"
             );
         }
+    }
+
+    #[test]
+    fn aliases_are_refused_before_parsing() {
+        let bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nshell: az\n";
+        let e = Config::from_yaml(Path::new("config.yaml"), bomb, None).expect_err("refused");
+        assert_eq!((e.line, e.column), (2, 8), "the first alias: {e:?}");
+        assert!(
+            e.message.contains("aliases") && e.message.contains("config"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

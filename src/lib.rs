@@ -9,6 +9,7 @@ pub mod command;
 pub mod config;
 pub mod embedded;
 pub mod explain;
+pub mod files;
 pub mod flow;
 pub mod history;
 pub mod locate;

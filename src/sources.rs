@@ -24,13 +24,17 @@ pub fn config_dir() -> Option<PathBuf> {
     aadsts_wizard::config::app_dir("XDG_CONFIG_HOME", ".config")
 }
 
+/// A config file is a few lines; the parser refuses more than 64 KB anyway.
+const CONFIG_MAX_BYTES: u64 = 64 * 1024;
+
 /// The config file's settings, or the defaults with a warning when it cannot be used.
 pub fn config() -> (Config, Option<String>) {
     let Some(path) = config_dir().map(|d| d.join("config.yaml")) else {
         return (Config::default(), None);
     };
-    let text = match std::fs::read(&path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
+    // Small, regular, never blocking: a FIFO or /dev/zero in its place is reported.
+    let text = match aadsts_wizard::files::read_small(&path, CONFIG_MAX_BYTES) {
+        Ok(Some(bytes)) => match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => {
                 return (
@@ -43,7 +47,7 @@ pub fn config() -> (Config, Option<String>) {
                 );
             }
         },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Config::default(), None),
+        Ok(None) => return (Config::default(), None),
         Err(e) => {
             return (
                 Config::default(),

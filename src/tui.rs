@@ -390,10 +390,12 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
                 None
             }
             Effect::SaveHistory => {
-                if let Some(path) = &opts.history
-                    && let Err(e) = store::save_history(path, &app.history)
-                {
-                    app.toast = Some(e);
+                if let Some(path) = &opts.history {
+                    match store::save_history(path, &app.history) {
+                        // What the file holds now, other wizards' values included.
+                        Ok(merged) => app.history = merged,
+                        Err(e) => app.toast = Some(e),
+                    }
                 }
                 None
             }
