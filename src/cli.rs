@@ -417,6 +417,14 @@ fn run_wizard(args: &Args, setup: &Setup, paste: Option<String>) -> Result<ExitC
         );
         return Ok(ExitCode::from(2));
     }
+    // A terminal that says it cannot move the cursor (Emacs shell buffers, some CI consoles)
+    // would show the full-screen wizard as a stream of escape codes.
+    if std::env::var("TERM").is_ok_and(|t| t == "dumb") {
+        errln!(
+            "aadsts-wizard: TERM=dumb cannot show the wizard; use the commands instead, e.g. aadsts-wizard walk 50012"
+        );
+        return Ok(ExitCode::from(2));
+    }
     opts.paste = paste;
     if args.paste {
         match aadsts_wizard::tui::clipboard::read_text() {

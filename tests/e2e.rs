@@ -461,7 +461,9 @@ fn losing_the_terminal_ends_the_wizard() {
         .env("XDG_CONFIG_HOME", state.path())
         .stdin(slave.try_clone().expect("dup"))
         .stdout(slave.try_clone().expect("dup"))
-        .stderr(slave.try_clone().expect("dup"));
+        // stderr to a file: the point is that the wizard ends; what it might print on a
+        // terminal that is gone cannot be read by anyone.
+        .stderr(std::fs::File::create(state.path().join("stderr")).expect("err file"));
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         cmd.pre_exec(|| {
@@ -707,4 +709,18 @@ fn copy_in_tmux_lands_in_its_buffer() {
         "az ad app credential list --id <app-id> -o table",
     );
     assert_eq!(buffer, "az ad app credential list --id <app-id> -o table");
+}
+
+/// `TERM=dumb` (an Emacs shell buffer, a plain console) gets a hint and exit 2, not a
+/// full-screen wizard drawn as escape codes.
+#[test]
+fn a_dumb_terminal_gets_a_hint_instead_of_the_wizard() {
+    let mut s = Session::start_with_env(&[], &[("TERM", "dumb")]);
+    assert_eq!(s.wait_exit(), 2);
+    let text = String::from_utf8_lossy(&s.raw);
+    assert!(text.contains("TERM=dumb"), "{text}");
+    assert!(
+        !text.contains("\x1b[?1049h"),
+        "the alternate screen was entered"
+    );
 }

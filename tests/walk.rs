@@ -190,6 +190,21 @@ fn a_bad_user_flow_does_not_take_down_the_others() {
         .output()
         .expect("runs");
     assert_eq!(o.status.code(), Some(0));
+    // User flows are parsed when used: walking 7000222 never opens cycle.yaml (its head names
+    // another code), and `flows list` reports it.
+    let o = Command::new(env!("CARGO_BIN_EXE_aadsts-wizard"))
+        .args([
+            "--flows",
+            FIXTURES,
+            "--flows",
+            &format!("{INVALID}/cycle.yaml"),
+            "flows",
+            "list",
+        ])
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&o.stderr).contains("cycle.yaml:"));
 }
 

@@ -96,7 +96,9 @@ pub fn run_flows(cmd: FlowsCommand, cli_paths: &sources::FlowDirs) -> Result<Exi
         FlowsCommand::Validate { paths } => validate(&catalog, cli_paths, &paths),
         FlowsCommand::List { json } => {
             let lib = sources::library(&catalog, cli_paths);
-            report_problems(&lib.problems);
+            // A listing answers "what serves each code": parse every user flow to say which
+            // ones do not load (other commands parse a user flow only when it is used).
+            report_problems(&lib.check_all());
             list(&catalog, &lib, json)
         }
         FlowsCommand::Show { code, json } => {

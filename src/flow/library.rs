@@ -119,7 +119,9 @@ pub struct Library {
     /// Reads the user files indexed by their heads.
     read_file: Option<ReadFile>,
     flows: Vec<(Slot, Origin)>,
-    by_code: BTreeMap<u32, usize>,
+    /// Every flow naming a code, in load order: the last one that loads serves it, so a user
+    /// file that turns out broken when first used falls back to the one it would replace.
+    by_code: BTreeMap<u32, Vec<usize>>,
     fallback: Option<usize>,
     pub problems: Vec<FlowError>,
 }
@@ -193,7 +195,7 @@ impl Library {
     fn index(&mut self, codes: &[u32], fallback: bool, slot: Slot, origin: Origin) {
         let idx = self.flows.len();
         for code in codes {
-            self.by_code.insert(*code, idx);
+            self.by_code.entry(*code).or_default().push(idx);
         }
         if fallback {
             self.fallback = Some(idx);
@@ -260,14 +262,24 @@ impl Library {
 
     /// The flow that serves `code`.
     pub fn for_code(&self, code: u32) -> Option<&Flow> {
-        self.by_code.get(&code).and_then(|&i| self.flow(i).ok())
+        self.serving(code).map(|(_, flow)| flow)
+    }
+
+    /// The index and flow of the last flow naming `code` that loads.
+    fn serving(&self, code: u32) -> Option<(usize, &Flow)> {
+        self.by_code
+            .get(&code)?
+            .iter()
+            .rev()
+            .find_map(|&i| self.flow(i).ok().map(|f| (i, f)))
     }
 
     /// Codes with a flow, each with the flow serving it and its origin, by code.
     pub fn codes(&self) -> impl Iterator<Item = (u32, &Flow, Origin)> {
-        self.by_code
-            .iter()
-            .filter_map(|(c, &i)| Some((*c, self.flow(i).ok()?, self.flows[i].1)))
+        self.by_code.keys().filter_map(|&c| {
+            let (i, flow) = self.serving(c)?;
+            Some((c, flow, self.flows[i].1))
+        })
     }
 
     /// The general triage flow for codes without a flow of their own.
@@ -282,7 +294,7 @@ impl Library {
 
     /// The title and file of the flow serving `code`, without parsing it.
     pub fn title_of(&self, code: u32) -> Option<(&str, &str)> {
-        let idx = *self.by_code.get(&code)?;
+        let idx = *self.by_code.get(&code)?.last()?;
         Some(match &self.flows[idx].0 {
             Slot::Loaded(flow) => (flow.title.as_str(), flow.file.as_str()),
             Slot::Lazy(e, _) => (e.title, e.path),
