@@ -40,6 +40,7 @@ macro_rules! jsonln {
 }
 
 mod flows;
+mod signins;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -143,6 +144,9 @@ pub enum Command {
         #[arg(long, conflicts_with = "json")]
         open: bool,
     },
+    /// What is failing across the tenant: sign-in log exports summarised by error code (or
+    /// app, user, IP, resource, Conditional Access policy), with what changed.
+    Signins(signins::SigninsArgs),
     /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
     ///
     /// bash: `source <(aadsts-wizard completions bash)` in ~/.bashrc;
@@ -204,6 +208,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         Some(Command::Flows(cmd)) => flows::run_flows(cmd, &dirs),
         Some(Command::Walk(w)) => flows::walk(w, &dirs),
+        Some(Command::Signins(s)) => signins::run(s, &dirs),
         // Answered above, before the config file is read.
         Some(Command::Completions { .. } | Command::Man) => Ok(ExitCode::SUCCESS),
         Some(Command::Explain {

@@ -16,6 +16,7 @@ pub mod history;
 pub mod locate;
 pub mod notes;
 pub mod search;
+pub mod signins;
 pub mod text;
 pub mod tui;
 

@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Benchmark of `aadsts-wizard signins` (issue 20): on a synthetic export of 1,000,000 Graph
+# sign-in events as JSON lines (about 1 GB, made by bench/gen_signins.py in /tmp, never in
+# git), time in one run the tool's summary by code against jq doing the same group-by
+# (streaming `reduce`), DuckDB (`read_json` + `GROUP BY`, from PyPI in a cached venv) and
+# `wc -l` (the floor: reading the file once). Prints wall time, CPU time and peak RSS
+# (/usr/bin/time -v) next to the targets, checks that all three counts agree with the
+# generator's, and writes bench/signins-results.md.
+#
+# Usage: bench/signins.sh [--events N] [--file PATH] [--no-write]
+# Needs: cargo, python3, jq, /usr/bin/time (GNU time), pip access for duckdb on the first run.
+# Exit: 0 when every figure was measured (met or not: a report), 1 when one could not be.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+EVENTS=1000000
+FILE=""
+WRITE=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --events) EVENTS="$2"; shift 2 ;;
+    --file) FILE="$2"; shift 2 ;;
+    --no-write) WRITE=0; shift ;;
+    -h|--help) sed -n 2,15p "$0"; exit 0 ;;
+    *) echo "bench/signins.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+FILE="${FILE:-/tmp/aadsts-signins-${EVENTS}.jsonl}"
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/aadsts-wizard"
+VENV="$CACHE/bench-venv"
+TARGET="${CARGO_TARGET_DIR:-target}"
+BIN="$TARGET/release/aadsts-wizard"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+for tool in python3 jq; do
+  command -v "$tool" >/dev/null || { echo "bench/signins.sh: $tool is required" >&2; exit 1; }
+done
+[ -x /usr/bin/time ] || { echo "bench/signins.sh: GNU time (/usr/bin/time) is required (apt-get install time)" >&2; exit 1; }
+
+echo "== build (cargo build --release --locked)" >&2
+cargo build --release --locked >&2 || { echo "bench/signins.sh: build failed" >&2; exit 1; }
+
+if [ ! -s "$FILE" ] || [ ! -s "$FILE.counts.json" ]; then
+  echo "== generating $EVENTS events into $FILE" >&2
+  python3 bench/gen_signins.py "$FILE" --events "$EVENTS" || exit 1
+fi
+
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import duckdb' 2>/dev/null; then
+  echo "== installing duckdb into $VENV" >&2
+  mkdir -p "$CACHE"
+  python3 -m venv "$VENV" && "$VENV/bin/pip" install --quiet duckdb >&2 ||
+    echo "bench/signins.sh: could not install duckdb; its row is NOT MEASURED" >&2
+fi
+
+echo "== warming the page cache" >&2
+cat "$FILE" >/dev/null
+
+# run NAME CMD...: time one command; stdout to $WORK/NAME.out, /usr/bin/time -v to $WORK/NAME.time.
+run() {
+  local name="$1"; shift
+  echo "== $name" >&2
+  /usr/bin/time -v -o "$WORK/$name.time" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
+  local rc=$?
+  if [ $rc -ne 0 ]; then
+    echo "bench/signins.sh: $name failed (exit $rc): $(head -c 300 "$WORK/$name.err")" >&2
+    : >"$WORK/$name.time"
+  fi
+}
+
+run wc wc -l "$FILE"
+run tool "$BIN" signins "$FILE" --include-expected --json
+run jq jq -n -c 'reduce (inputs | .status.errorCode | select(. != 0) | tostring) as $c ({}; .[$c] += 1)' "$FILE"
+cat >"$WORK/duck.py" <<'EOF'
+import json, sys
+import duckdb
+rows = duckdb.sql(
+    "SELECT CAST(status.errorCode AS VARCHAR) AS code, count(*) AS n "
+    f"FROM read_json('{sys.argv[1]}', format = 'newline_delimited') "
+    "WHERE status.errorCode <> 0 GROUP BY 1"
+).fetchall()
+print(json.dumps({c: n for c, n in rows}))
+EOF
+if [ -x "$VENV/bin/python" ]; then
+  run duckdb "$VENV/bin/python" "$WORK/duck.py" "$FILE"
+else
+  : >"$WORK/duckdb.time"
+fi
+
+python3 - "$WORK" "$FILE" "$WRITE" "$EVENTS" <<'EOF'
+import json, os, platform, re, subprocess, sys
+work, path, write, events = sys.argv[1], sys.argv[2], sys.argv[3] == "1", int(sys.argv[4])
+
+def fig(name):
+    try:
+        t = open(os.path.join(work, name + ".time")).read()
+    except OSError:
+        return None
+    def get(label):
+        m = re.search(re.escape(label) + r":\s*(.+)", t)
+        return m.group(1).strip() if m else None
+    wall = get("Elapsed (wall clock) time (h:mm:ss or m:ss)")
+    if not wall:
+        return None
+    secs = 0.0
+    for part in wall.split(":"):
+        secs = secs * 60 + float(part)
+    return {"wall": secs, "cpu": float(get("User time (seconds)")) + float(get("System time (seconds)")),
+            "rss_mb": int(get("Maximum resident set size (kbytes)")) * 1024 / 1e6}
+
+def counts(name):
+    try:
+        text = open(os.path.join(work, name + ".out")).read()
+        if name == "tool":
+            return {r["key"]: r["count"] for r in json.loads(text)["rows"]}
+        return {k: int(v) for k, v in json.loads(text).items()}
+    except (OSError, ValueError, KeyError):
+        return None
+
+want = {k: v for k, v in json.load(open(path + ".counts.json")).items() if k != "0"}
+f = {n: fig(n) for n in ["tool", "jq", "duckdb", "wc"]}
+c = {n: counts(n) for n in ["tool", "jq", "duckdb"]}
+size = os.path.getsize(path)
+ok = True
+lines = []
+def out(s=""):
+    lines.append(s)
+    print(s)
+load = os.getloadavg()
+cpu = "?"
+try:
+    cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+except (OSError, StopIteration):
+    pass
+out(f"# `signins` benchmark: {events:,} events, {size / 1e9:.2f} GB of Graph JSON lines")
+out()
+out(f"Machine: {cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}; "
+    f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}. The file was in the page cache. "
+    "Wall time depends on what else runs; CPU time (user + system) much less so.")
+out()
+out("| run | wall s | CPU s | peak RSS MB | counts agree | target |")
+out("|---|---:|---:|---:|---|---|")
+names = {"tool": "`aadsts-wizard signins FILE --include-expected --json` (by code, with tops, users, apps, first/last seen)",
+         "jq": "`jq -n 'reduce (inputs | .status.errorCode | select(. != 0) | tostring) as $c ({}; .[$c] += 1)'`",
+         "duckdb": "DuckDB `read_json(..., format='newline_delimited')` + `GROUP BY status.errorCode`",
+         "wc": "`wc -l` (floor: read the file once)"}
+targets = {"tool": "RSS < 100 MB; ≤ 3× `wc -l`; faster than jq and DuckDB", "jq": "", "duckdb": "", "wc": ""}
+for n in ["tool", "jq", "duckdb", "wc"]:
+    x = f[n]
+    if x is None:
+        ok = False
+        out(f"| {names[n]} | **NOT MEASURED** | | | | {targets[n]} |")
+        continue
+    agree = "" if n == "wc" else ("yes" if c[n] == want else "**NO**")
+    out(f"| {names[n]} | {x['wall']:.2f} | {x['cpu']:.2f} | {x['rss_mb']:.1f} | {agree} | {targets[n]} |")
+out()
+t = f["tool"]
+if t:
+    def verdict(cond):
+        return "met" if cond else "**not met**"
+    out("| target | measured | |")
+    out("|---|---|---|")
+    out(f"| peak RSS < 100 MB | {t['rss_mb']:.1f} MB | {verdict(t['rss_mb'] < 100)} |")
+    if f["wc"]:
+        r_wall, r_cpu = t["wall"] / f["wc"]["wall"], t["cpu"] / max(f["wc"]["cpu"], 1e-3)
+        out(f"| within 3× `wc -l` | {r_wall:.1f}× wall, {r_cpu:.1f}× CPU | {verdict(r_wall <= 3)} (wall) |")
+    for other in ["jq", "duckdb"]:
+        if f[other]:
+            out(f"| faster than {other} | {f[other]['wall'] / t['wall']:.1f}× faster wall, "
+                f"{f[other]['cpu'] / t['cpu']:.1f}× less CPU | {verdict(t['wall'] < f[other]['wall'])} |")
+out()
+out("Rerun: `bench/signins.sh` (the file is kept in /tmp; `--events N` for another size).")
+if write:
+    with open("bench/signins-results.md", "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+sys.exit(0 if ok else 1)
+EOF

@@ -1,0 +1,659 @@
+//! Streaming the records out of a sign-in export into a [`Tally`], whatever its shape, without
+//! holding the file: JSON lines are parsed one line at a time from the read buffer, a JSON
+//! document (an array, a Graph page with `value`, PowerShell's pretty-printed array) is cut into
+//! one record at a time by a small scanner, CSV goes through the `csv` crate row by row, and
+//! gzip is undone on the fly. A record that is not in the Graph shape goes through the
+//! normaliser to become one. Memory stays flat: one record (capped at [`MAX_RECORD`]) plus the
+//! counts.
+
+use std::io::{self, BufRead, BufReader, Read};
+
+use serde_json::Value;
+
+use super::{Event, Tally};
+
+/// The shapes `signins` reads, for the error on a file that is none of them.
+pub const ACCEPTED: &str = "expected a sign-in log export: Graph signIn JSON (JSON lines, a page with 'value', or an array), Get-MgBetaAuditLogSignIn | ConvertTo-Json, the Entra admin center's JSON or CSV download, or Log Analytics SigninLogs/AAD*SignInLogs rows as JSON or CSV (gzip too)";
+
+/// The largest single record read; a longer line or object is counted malformed and skipped.
+pub const MAX_RECORD: usize = 16 << 20;
+
+/// How many records that are not sign-ins, at the start of a file, make it "not an export".
+const GIVE_UP_AFTER: u64 = 200;
+
+const BUF: usize = 1 << 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{name}: not a sign-in export; {ACCEPTED}")]
+    NotAnExport { name: String },
+    #[error("reading {name}: {source}")]
+    Io {
+        name: String,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// How a file was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    JsonLines,
+    JsonDocument,
+    Csv,
+    Empty,
+}
+
+/// Read every record of `input` (named `name` in messages) into `tally`.
+pub fn read(name: &str, input: impl Read, tally: &mut Tally) -> Result<Shape, ReadError> {
+    let io_err = |source| ReadError::Io {
+        name: name.to_string(),
+        source,
+    };
+    let mut r = BufReader::with_capacity(BUF, input);
+    let head = r.fill_buf().map_err(io_err)?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        let gz = flate2::read::MultiGzDecoder::new(r);
+        return read_plain(name, BufReader::with_capacity(BUF, gz), tally);
+    }
+    read_plain(name, r, tally)
+}
+
+/// Whether a file starting with `head` is JSON lines (its first line a whole JSON object), so
+/// that its parts can be read by [`read_json_lines`] separately (in parallel).
+pub fn is_json_lines(head: &[u8]) -> bool {
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let head = head.trim_ascii_start();
+    head.first() == Some(&b'{')
+        && memchr::memchr(b'\n', head).is_some_and(|end| {
+            serde_json::from_slice::<serde::de::IgnoredAny>(&head[..end]).is_ok()
+        })
+}
+
+/// Read a part of a JSON lines file that starts at a line boundary; returns the number of
+/// lines read, so the next part's line numbers can be shifted by it ([`Tally::merge`]).
+pub fn read_json_lines(name: &str, input: impl Read, tally: &mut Tally) -> Result<u64, ReadError> {
+    let mut r = BufReader::with_capacity(BUF, input);
+    let mut feeder = Feeder {
+        name,
+        tally,
+        events_before: 0,
+        junk: 0,
+        gave_up: false,
+    };
+    feeder.events_before = feeder.tally.stats.events;
+    let lines = jsonl(&mut r, &mut feeder, 0).map_err(|source| ReadError::Io {
+        name: name.to_string(),
+        source,
+    })?;
+    if feeder.tally.stats.events == feeder.events_before && (feeder.junk > 0 || feeder.gave_up) {
+        return Err(ReadError::NotAnExport {
+            name: name.to_string(),
+        });
+    }
+    Ok(lines)
+}
+
+fn read_plain(name: &str, mut r: impl BufRead, tally: &mut Tally) -> Result<Shape, ReadError> {
+    let io_err = |source| ReadError::Io {
+        name: name.to_string(),
+        source,
+    };
+    let head = r.fill_buf().map_err(io_err)?;
+    if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
+        // Windows PowerShell 5's `>` writes UTF-16; say so rather than "not an export".
+        return Err(io_err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the file is UTF-16; convert it first (PowerShell: Get-Content FILE | Set-Content -Encoding utf8 OUT)",
+        )));
+    }
+    if head.starts_with(b"\xef\xbb\xbf") {
+        r.consume(3);
+    }
+    let mut feeder = Feeder {
+        name,
+        tally,
+        events_before: 0,
+        junk: 0,
+        gave_up: false,
+    };
+    feeder.events_before = feeder.tally.stats.events;
+    // Skip leading blank lines, counting them, and look at the first character.
+    let mut line = 0u64;
+    let first = loop {
+        let buf = r.fill_buf().map_err(io_err)?;
+        let Some(&b) = buf.first() else {
+            break None;
+        };
+        if b == b'\n' {
+            line += 1;
+        }
+        if b.is_ascii_whitespace() {
+            r.consume(1);
+            continue;
+        }
+        break Some(b);
+    };
+    let shape = match first {
+        None => return Ok(Shape::Empty),
+        Some(b'[') => {
+            let mut doc = Doc::new(line);
+            doc.run(&mut r, &mut feeder).map_err(io_err)?;
+            Shape::JsonDocument
+        }
+        Some(b'{') => {
+            // JSON lines if the first line is a whole JSON value; else a pretty-printed document.
+            let mut first_line = Vec::new();
+            (&mut r)
+                .take(MAX_RECORD as u64)
+                .read_until(b'\n', &mut first_line)
+                .map_err(io_err)?;
+            let complete = serde_json::from_slice::<serde::de::IgnoredAny>(&first_line).is_ok();
+            if complete {
+                line += 1;
+                feeder.record(&first_line, line);
+                jsonl(&mut r, &mut feeder, line).map_err(io_err)?;
+                Shape::JsonLines
+            } else {
+                let mut doc = Doc::new(line);
+                doc.feed(&first_line, &mut feeder);
+                doc.run(&mut r, &mut feeder).map_err(io_err)?;
+                Shape::JsonDocument
+            }
+        }
+        Some(_) => {
+            csv_rows(&mut r, &mut feeder, line);
+            Shape::Csv
+        }
+    };
+    if feeder.tally.stats.events == feeder.events_before && (feeder.junk > 0 || feeder.gave_up) {
+        return Err(ReadError::NotAnExport {
+            name: name.to_string(),
+        });
+    }
+    Ok(shape)
+}
+
+/// Hands records to the tally and keeps an eye on whether the file is an export at all.
+struct Feeder<'a> {
+    name: &'a str,
+    tally: &'a mut Tally,
+    events_before: u64,
+    /// Records that were not sign-in events (or not readable).
+    junk: u64,
+    gave_up: bool,
+}
+
+impl Feeder<'_> {
+    /// Stop reading a file whose first records are all junk.
+    fn done(&self) -> bool {
+        self.gave_up
+    }
+
+    fn bad(&mut self, line: u64) {
+        self.junk += 1;
+        self.tally.malformed(self.name, line);
+        self.check();
+    }
+
+    fn not_signin(&mut self) {
+        self.junk += 1;
+        self.tally.stats.not_signin += 1;
+        self.check();
+    }
+
+    fn check(&mut self) {
+        if self.junk >= GIVE_UP_AFTER && self.tally.stats.events == self.events_before {
+            self.gave_up = true;
+        }
+    }
+
+    /// One JSON record (a line, an array element or a page's event) that starts on `line`.
+    fn record(&mut self, bytes: &[u8], line: u64) {
+        let bytes = bytes.trim_ascii();
+        if bytes.is_empty() {
+            return;
+        }
+        if quick_success(bytes) {
+            self.tally.success();
+            return;
+        }
+        // Checking the UTF-8 of the whole record once (fast for ASCII) lets serde_json skip the
+        // check on each string; invalid UTF-8 goes the slow way and is reported there.
+        let parsed = match std::str::from_utf8(bytes) {
+            Ok(text) => serde_json::from_str::<Event>(text),
+            Err(_) => serde_json::from_slice::<Event>(bytes),
+        };
+        match parsed {
+            Ok(ev) if ev.is_graph() || ev.value.is_some() => self.tally.add(&ev),
+            // Valid JSON of another shape (PascalCase, Log Analytics, portal) or a field of
+            // another type: the normaliser decides.
+            Ok(_) => self.other(bytes, line),
+            Err(e) if e.is_data() => self.other(bytes, line),
+            Err(_) => self.bad(line),
+        }
+    }
+
+    fn other(&mut self, bytes: &[u8], line: u64) {
+        match serde_json::from_slice::<Value>(bytes) {
+            Ok(v) => self.value(&v),
+            Err(_) => self.bad(line),
+        }
+    }
+
+    /// A record as a JSON value, in any shape the normaliser knows.
+    fn value(&mut self, v: &Value) {
+        match to_graph(v) {
+            Some(graph) => match Event::deserialize_from(&graph) {
+                Some(ev) if ev.is_graph() => self.tally.add(&ev),
+                _ => self.not_signin(),
+            },
+            None => self.not_signin(),
+        }
+    }
+}
+
+impl<'a> Event<'a> {
+    fn deserialize_from(v: &'a Value) -> Option<Event<'a>> {
+        serde::Deserialize::deserialize(v).ok()
+    }
+}
+
+/// A record in another shape turned into the Graph beta `signIn` shape, or `None` when it is
+/// not a sign-in event.
+// TODO(issue 17): the evidence normaliser (PowerShell, portal, Log Analytics) plugs in here.
+fn to_graph(_v: &Value) -> Option<Value> {
+    None
+}
+
+/// A Graph record whose one and only `"errorCode":` is `0` is a success, and a success needs no
+/// other field: it is counted after a check that its brackets balance outside strings (which
+/// catches the usual damage, a truncated line) instead of a full parse. Most sign-ins succeed,
+/// so this makes reading about three times faster; anything unusual takes the full parse.
+/// (`"errorCode":` cannot occur inside a JSON string: its quotes would have to be escaped.)
+fn quick_success(bytes: &[u8]) -> bool {
+    const KEY: &[u8] = b"\"errorCode\":";
+    let mut found = memchr::memmem::find_iter(bytes, KEY);
+    let Some(at) = found.next() else {
+        return false;
+    };
+    if found.next().is_some() {
+        return false;
+    }
+    let value = bytes[at + KEY.len()..].trim_ascii_start();
+    value.first() == Some(&b'0')
+        && matches!(
+            value.get(1),
+            Some(b',' | b'}' | b' ' | b'\t' | b'\r' | b'\n')
+        )
+        && balanced(bytes)
+}
+
+/// Whether `b` is one `{...}` whose brackets balance outside strings.
+fn balanced(b: &[u8]) -> bool {
+    if b.first() != Some(&b'{') || b.last() != Some(&b'}') {
+        return false;
+    }
+    if memchr::memchr(b'\\', b).is_some() {
+        return balanced_escaped(b);
+    }
+    // No backslash: strings run from one quote to the next, so only the text between every
+    // second quote and the next needs looking at (found with SIMD, a few bytes each).
+    let (mut depth, mut start, mut outside) = (0u32, 0, true);
+    let last = b.len() - 1;
+    for q in memchr::memchr_iter(b'"', b).chain(std::iter::once(b.len())) {
+        if outside {
+            for (i, &c) in b[start..q].iter().enumerate() {
+                match c {
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        if depth == 0 {
+                            return false;
+                        }
+                        depth -= 1;
+                        if depth == 0 && start + i != last {
+                            return false;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        outside = !outside;
+        start = q + 1;
+    }
+    // The loop ran once past the last quote: an even number of quotes leaves `outside` false.
+    depth == 0 && !outside
+}
+
+/// [`balanced`] for text with escapes, byte by byte.
+fn balanced_escaped(b: &[u8]) -> bool {
+    let (mut depth, mut in_str, mut esc) = (0u32, false, false);
+    let last = b.len() - 1;
+    for (i, &c) in b.iter().enumerate() {
+        if in_str {
+            if esc {
+                esc = false;
+            } else if c == b'\\' {
+                esc = true;
+            } else if c == b'"' {
+                in_str = false;
+            }
+            continue;
+        }
+        match c {
+            b'"' => in_str = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                if depth == 0 {
+                    return false;
+                }
+                depth -= 1;
+                if depth == 0 && i != last {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    depth == 0 && !in_str
+}
+
+/// JSON lines: each line parsed where it sits in the read buffer; only a line split across two
+/// reads is copied.
+fn jsonl(r: &mut impl BufRead, f: &mut Feeder, mut line: u64) -> io::Result<u64> {
+    let mut carry: Vec<u8> = Vec::new();
+    let mut skipping = false;
+    loop {
+        if f.done() {
+            return Ok(line);
+        }
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            if !carry.is_empty() && !skipping {
+                line += 1;
+                f.record(&carry, line);
+            }
+            return Ok(line);
+        }
+        let len = buf.len();
+        let mut start = 0;
+        while let Some(pos) = memchr::memchr(b'\n', &buf[start..]) {
+            let end = start + pos;
+            line += 1;
+            if skipping {
+                skipping = false;
+            } else if carry.is_empty() {
+                f.record(&buf[start..end], line);
+            } else {
+                carry.extend_from_slice(&buf[start..end]);
+                f.record(&carry, line);
+            }
+            carry.clear();
+            start = end + 1;
+        }
+        if !skipping {
+            carry.extend_from_slice(&buf[start..]);
+            if carry.len() > MAX_RECORD {
+                f.bad(line + 1);
+                carry = Vec::new();
+                skipping = true;
+            }
+        }
+        r.consume(len);
+    }
+}
+
+/// Where the scanner is in a JSON document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Top {
+    /// Between top-level values.
+    Outside,
+    /// In a top-level array: its elements are records.
+    Array,
+    /// In a top-level object: the object is a record, unless it turns out to be a page.
+    Object,
+    /// In a top-level object whose `value` array holds the records (a Graph page).
+    Page,
+}
+
+/// Cuts a JSON document into records without parsing it: tracks strings, escapes and depth.
+struct Doc {
+    top: Top,
+    depth: u32,
+    in_str: bool,
+    esc: bool,
+    rec: Vec<u8>,
+    /// Depth at which the record being collected started, when one is.
+    rec_depth: Option<u32>,
+    rec_line: u64,
+    too_long: bool,
+    line: u64,
+    /// The line of the last junk byte reported, so one bad line counts once.
+    junk_line: u64,
+}
+
+impl Doc {
+    fn new(line: u64) -> Doc {
+        Doc {
+            top: Top::Outside,
+            depth: 0,
+            in_str: false,
+            esc: false,
+            rec: Vec::new(),
+            rec_depth: None,
+            rec_line: 0,
+            too_long: false,
+            line,
+            junk_line: 0,
+        }
+    }
+
+    fn run(&mut self, r: &mut impl BufRead, f: &mut Feeder) -> io::Result<()> {
+        loop {
+            if f.done() {
+                return Ok(());
+            }
+            let buf = r.fill_buf()?;
+            if buf.is_empty() {
+                if self.rec_depth.is_some() {
+                    // Truncated: the last record never closed.
+                    f.bad(self.rec_line + 1);
+                }
+                return Ok(());
+            }
+            let len = buf.len();
+            self.feed(buf, f);
+            r.consume(len);
+        }
+    }
+
+    fn start(&mut self) {
+        self.rec.clear();
+        self.rec_depth = Some(self.depth);
+        self.rec_line = self.line;
+        self.too_long = false;
+    }
+
+    fn feed(&mut self, bytes: &[u8], f: &mut Feeder) {
+        for &c in bytes {
+            if self.in_str {
+                if self.esc {
+                    self.esc = false;
+                } else if c == b'\\' {
+                    self.esc = true;
+                } else if c == b'"' {
+                    self.in_str = false;
+                } else if c == b'\n' {
+                    self.line += 1;
+                }
+                self.push(c);
+                continue;
+            }
+            match c {
+                b'"' => {
+                    self.in_str = true;
+                    if self.is_bare_element() {
+                        self.junk(f);
+                    }
+                    self.push(c);
+                }
+                b'{' | b'[' => {
+                    match (self.top, self.depth) {
+                        (Top::Outside, 0) if c == b'[' => self.top = Top::Array,
+                        (Top::Outside, 0) => {
+                            self.top = Top::Object;
+                            self.start();
+                        }
+                        (Top::Array, 1) => self.start(),
+                        (Top::Object, 1) if c == b'[' && ends_with_value_key(&self.rec) => {
+                            self.top = Top::Page;
+                            self.rec_depth = None;
+                            self.rec.clear();
+                        }
+                        (Top::Page, 2) => self.start(),
+                        _ => {}
+                    }
+                    self.push(c);
+                    self.depth += 1;
+                }
+                b'}' | b']' => {
+                    self.push(c);
+                    if self.depth == 0 {
+                        self.junk(f);
+                        continue;
+                    }
+                    self.depth -= 1;
+                    if self.rec_depth == Some(self.depth) {
+                        self.rec_depth = None;
+                        if self.too_long {
+                            f.bad(self.rec_line + 1);
+                        } else {
+                            let rec = std::mem::take(&mut self.rec);
+                            f.record(&rec, self.rec_line + 1);
+                            self.rec = rec;
+                        }
+                    }
+                    if self.depth == 0 {
+                        self.top = Top::Outside;
+                    }
+                }
+                b'\n' => {
+                    self.line += 1;
+                    self.push(c);
+                }
+                c if c.is_ascii_whitespace() || c == b',' || c == b':' => self.push(c),
+                _ => {
+                    if self.depth == 0 || self.is_bare_element() {
+                        self.junk(f);
+                    } else {
+                        self.push(c);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether a value starting here is a top-level array's element that is not an object.
+    fn is_bare_element(&self) -> bool {
+        self.top == Top::Array && self.depth == 1 && self.rec_depth.is_none()
+    }
+
+    fn push(&mut self, c: u8) {
+        if self.rec_depth.is_some() && !self.too_long {
+            if self.rec.len() >= MAX_RECORD {
+                self.too_long = true;
+                self.rec = Vec::new();
+            } else {
+                self.rec.push(c);
+            }
+        }
+    }
+
+    fn junk(&mut self, f: &mut Feeder) {
+        if self.junk_line != self.line + 1 {
+            self.junk_line = self.line + 1;
+            f.bad(self.line + 1);
+        }
+    }
+}
+
+/// Whether an object's text so far ends with the key `"value":` (a Graph page's events).
+fn ends_with_value_key(rec: &[u8]) -> bool {
+    rec.trim_ascii_end()
+        .strip_suffix(b":")
+        .is_some_and(|r| r.trim_ascii_end().ends_with(b"\"value\""))
+}
+
+/// CSV with a header row (portal download, Log Analytics export): each row becomes a JSON
+/// object of header → text for the normaliser.
+fn csv_rows(r: &mut impl BufRead, f: &mut Feeder, line_offset: u64) {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(r);
+    let headers: Vec<String> = match rdr.byte_headers() {
+        Ok(h) => h
+            .iter()
+            .map(|b| String::from_utf8_lossy(b).trim().to_string())
+            .collect(),
+        Err(_) => {
+            f.bad(line_offset + 1);
+            return;
+        }
+    };
+    let mut row = csv::ByteRecord::new();
+    loop {
+        if f.done() {
+            return;
+        }
+        match rdr.read_byte_record(&mut row) {
+            Ok(false) => return,
+            Ok(true) => {
+                let mut obj = serde_json::Map::new();
+                for (h, v) in headers.iter().zip(row.iter()) {
+                    if !v.is_empty() {
+                        obj.insert(
+                            h.clone(),
+                            Value::String(String::from_utf8_lossy(v).into_owned()),
+                        );
+                    }
+                }
+                f.value(&Value::Object(obj));
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line()) + line_offset;
+                f.bad(line);
+                if !matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. }) && e.is_io_error() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn brackets_balance_outside_strings_with_and_without_escapes() {
+        for (text, want) in [
+            (r#"{"a":1}"#, true),
+            (r#"{"a":{"b":[1,{"c":"}"}]}}"#, true),
+            (r#"{"a":"{[","b":"]}"}"#, true),
+            (r#"{"a":"x\"}","b":2}"#, true),
+            (r#"{"a":"x\\","b":{}}"#, true),
+            (r#"{"a":{"b":1}"#, false),
+            (r#"{"a":1}}"#, false),
+            (r#"{"a":1},{"b":2}"#, false),
+            (r#"{"a":"unterminated}"#, false),
+            (r#"{"a":"x\"}"#, false),
+            (r#"{"a":[1,2}"#, false),
+            (r#"[1]"#, false),
+            (r#"{"#, false),
+        ] {
+            assert_eq!(balanced(text.as_bytes()), want, "{text}");
+        }
+    }
+}

@@ -1,0 +1,342 @@
+//! `signins` on generated exports with known counts: every grouping, every input shape, the
+//! same numbers. The counts are computed here, while generating, independently of the tool.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{Value, json};
+
+const CODES: [u32; 7] = [50126, 53003, 7000222, 50140, 50076, 0, 700016];
+const APPS: [&str; 5] = ["Outlook", "Teams", "Azure Portal", "Payroll", "Azure CLI"];
+const RESOURCES: [&str; 3] = [
+    "Microsoft Graph",
+    "Exchange Online",
+    "Azure Service Management",
+];
+const POLICIES: [&str; 2] = ["Require MFA", "Require compliant device"];
+const BY: [&str; 6] = ["code", "app", "user", "ip", "resource", "policy"];
+/// 50140 is `expected: true` in the catalog (the "Keep me signed in" interrupt).
+const EXPECTED: u32 = 50140;
+const N: usize = 3000;
+
+type Counts = BTreeMap<String, BTreeMap<String, u64>>;
+
+/// The events (Graph beta signIn shape) and, per grouping, the failures per key: all of them
+/// and without the expected code.
+fn generate() -> (Vec<Value>, Counts, Counts) {
+    let mut events = Vec::new();
+    let (mut all, mut unexpected) = (Counts::new(), Counts::new());
+    for i in 0..N {
+        let code = CODES[i % CODES.len()];
+        let user = format!("u{}@contoso.example", i % 13);
+        let app = APPS[i % APPS.len()];
+        let ip = format!("10.0.{}.{}", i % 3, i % 11);
+        let resource = RESOURCES[i % RESOURCES.len()];
+        let failed = (code == 53003).then(|| POLICIES[(i / 7) % 2]);
+        let secs = 1_714_521_600 + i as i64 * 37; // from 2024-05-01T00:00:00Z, every 37 s
+        let (d, rem) = (secs / 86_400 - 19_844, secs % 86_400);
+        let time = format!(
+            "2024-05-{:02}T{:02}:{:02}:{:02}Z",
+            d + 1,
+            rem / 3600,
+            rem % 3600 / 60,
+            rem % 60
+        );
+        let policies: Vec<Value> = POLICIES
+            .iter()
+            .map(|p| {
+                json!({"id": format!("id-{p}"), "displayName": p,
+                       "result": if Some(*p) == failed { "failure" } else { "success" }})
+            })
+            .collect();
+        events.push(json!({
+            "id": format!("req-{i}"),
+            "createdDateTime": time,
+            "userPrincipalName": user,
+            "userId": format!("uid-{}", i % 13),
+            "appDisplayName": app,
+            "appId": format!("app-{}", i % APPS.len()),
+            "ipAddress": ip,
+            "clientAppUsed": "Browser",
+            "resourceDisplayName": resource,
+            "resourceId": format!("res-{}", i % RESOURCES.len()),
+            "location": {"city": "Oslo", "state": "Oslo", "countryOrRegion": "NO"},
+            "status": {"errorCode": code, "failureReason": "made up"},
+            "appliedConditionalAccessPolicies": policies,
+            "conditionalAccessStatus": if failed.is_some() { "failure" } else { "success" },
+            "deviceDetail": {"operatingSystem": "Windows10", "browser": "Edge"},
+        }));
+        if code == 0 {
+            continue;
+        }
+        let keys = [
+            ("code", vec![code.to_string()]),
+            ("app", vec![app.to_string()]),
+            ("user", vec![user.clone()]),
+            ("ip", vec![ip.clone()]),
+            ("resource", vec![resource.to_string()]),
+            (
+                "policy",
+                vec![failed.unwrap_or("(no failed policy)").to_string()],
+            ),
+        ];
+        for (by, ks) in keys {
+            for k in ks {
+                *all.entry(by.into())
+                    .or_default()
+                    .entry(k.clone())
+                    .or_default() += 1;
+                if code != EXPECTED {
+                    *unexpected
+                        .entry(by.into())
+                        .or_default()
+                        .entry(k)
+                        .or_default() += 1;
+                }
+            }
+        }
+    }
+    (events, all, unexpected)
+}
+
+fn run(args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aadsts-wizard"));
+    cmd.args(args)
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .env("XDG_STATE_HOME", "/nonexistent")
+        .env_remove("AADSTS_WIZARD_FLOWS")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("the binary runs");
+    let mut input = child.stdin.take().expect("stdin");
+    if let Some(bytes) = stdin {
+        input.write_all(bytes).expect("write stdin");
+    }
+    drop(input);
+    child.wait_with_output().expect("the binary ends")
+}
+
+/// Key → count of each row, from `--json` output.
+fn rows(o: &Output) -> BTreeMap<String, u64> {
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    v["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            (
+                r["key"].as_str().expect("key").to_string(),
+                r["count"].as_u64().expect("count"),
+            )
+        })
+        .collect()
+}
+
+/// Every grouping, with and without --include-expected, on these files.
+fn check_all(files: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)], what: &str) {
+    let (_, all, unexpected) = generate();
+    for by in BY {
+        for (flag, want) in [(true, &all), (false, &unexpected)] {
+            let mut args = vec!["signins", "--json", "--by", by];
+            if flag {
+                args.push("--include-expected");
+            }
+            args.extend(files);
+            let got = rows(&run(&args, stdin, env));
+            assert_eq!(
+                &got, &want[by],
+                "{what}: --by {by}, include-expected {flag}"
+            );
+        }
+    }
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).expect("write");
+    path.to_string_lossy().into_owned()
+}
+
+fn json_lines(events: &[Value]) -> String {
+    events.iter().map(|e| format!("{e}\n")).collect()
+}
+
+#[test]
+fn graph_json_lines_give_the_known_counts_for_every_grouping() {
+    let (events, _, _) = generate();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = write(&dir, "s.jsonl", json_lines(&events).as_bytes());
+    check_all(&[&f], None, &[], "JSON lines");
+}
+
+#[test]
+fn a_large_file_read_in_parallel_parts_gives_the_same_counts() {
+    let (events, _, _) = generate();
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A malformed line in the second half: its line number survives the split.
+    let mut text = json_lines(&events);
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.insert(2500, "{\"broken");
+    text = lines.join("\n");
+    let f = write(&dir, "s.jsonl", text.as_bytes());
+    let env = [("AADSTS_WIZARD_SPLIT_BYTES", "1000")];
+    check_all(&[&f], None, &env, "JSON lines in parts");
+    let o = run(&["signins", "--json", &f], None, &env);
+    let v: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["stats"]["malformed"], 1);
+    assert_eq!(v["stats"]["malformed_at"][0], format!("{f}:2501"));
+}
+
+#[test]
+fn graph_arrays_pages_gzip_stdin_and_several_files_give_the_same_counts() {
+    let (events, _, _) = generate();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let array = write(
+        &dir,
+        "array.json",
+        serde_json::to_string_pretty(&events)
+            .expect("json")
+            .as_bytes(),
+    );
+    check_all(&[&array], None, &[], "pretty JSON array");
+    // Graph pages as `az rest` prints them, one after another in one file.
+    let pages: String = events
+        .chunks(1000)
+        .map(|c| {
+            serde_json::to_string_pretty(&json!({
+                "@odata.context": "https://graph.microsoft.com/beta/$metadata#auditLogs/signIns",
+                "value": c,
+                "@odata.nextLink": "https://graph.microsoft.com/beta/auditLogs/signIns?$skiptoken=x"
+            }))
+            .expect("json")
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let paged = write(&dir, "pages.json", pages.as_bytes());
+    check_all(&[&paged], None, &[], "Graph pages");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(json_lines(&events).as_bytes()).expect("gzip");
+    let gz = write(&dir, "s.jsonl.gz", &gz.finish().expect("gzip"));
+    check_all(&[&gz], None, &[], "gzip");
+    let text = json_lines(&events);
+    check_all(&["-"], Some(text.as_bytes()), &[], "stdin");
+    let (a, b) = events.split_at(1234);
+    let fa = write(&dir, "a.jsonl", json_lines(a).as_bytes());
+    let fb = write(
+        &dir,
+        "b.json",
+        serde_json::to_string(&b).expect("json").as_bytes(),
+    );
+    check_all(&[&fa, &fb], None, &[], "two files");
+}
+
+#[test]
+fn time_bounds_count_only_their_window() {
+    let (events, _, _) = generate();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = write(&dir, "s.jsonl", json_lines(&events).as_bytes());
+    // Events 0..N are 37 s apart from 2024-05-01T00:00:00Z; [10:00, 11:00] holds i in 973..=1070.
+    let want = (973..=1070).filter(|i| CODES[i % CODES.len()] != 0).count() as u64;
+    let o = run(
+        &[
+            "signins",
+            "--json",
+            "--include-expected",
+            "--since",
+            "2024-05-01T10:00:00Z",
+            "--until",
+            "2024-05-01T11:00:00Z",
+            &f,
+        ],
+        None,
+        &[],
+    );
+    let total: u64 = rows(&o).values().sum();
+    assert_eq!(total, want);
+}
+
+#[test]
+fn bad_input_is_reported_not_fatal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let junk = write(&dir, "notes.txt", b"hello\nthis is not an export\n");
+    let (events, all, _) = generate();
+    let good = write(&dir, "s.jsonl", json_lines(&events).as_bytes());
+    let o = run(
+        &["signins", "--json", "--include-expected", &junk, &good],
+        None,
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(
+            "notes.txt: not a sign-in export; expected a sign-in log export: Graph signIn JSON"
+        ),
+        "{err}"
+    );
+    // The good file is still summarised.
+    let v: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["stats"]["failures"], all["code"].values().sum::<u64>());
+    let o = run(&["signins", "--since", "last tuesday", &good], None, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&["signins", "--by", "tenant", &good], None, &[]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn text_and_csv_show_the_top_rows() {
+    let (events, _, unexpected) = generate();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = write(&dir, "s.jsonl", json_lines(&events).as_bytes());
+    let o = run(&["signins", &f], None, &[]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("AADSTS50126"), "{text}");
+    let expected = (0..N)
+        .filter(|i| CODES[i % CODES.len()] == EXPECTED)
+        .count();
+    assert!(text.contains(&format!("{expected} expected")), "{text}");
+    assert!(!text.contains("AADSTS50140"), "{text}");
+    let o = run(&["signins", "--csv", "--by", "app", &f], None, &[]);
+    let csv = String::from_utf8_lossy(&o.stdout);
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .expect("header")
+            .starts_with("app,name,count,users")
+    );
+    assert_eq!(lines.count(), unexpected["app"].len());
+}
+
+#[test]
+fn kql_names_every_table_and_the_filters() {
+    let o = run(
+        &["signins", "--kql", "--by", "user", "--since", "2h"],
+        None,
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let q = String::from_utf8_lossy(&o.stdout);
+    for t in [
+        "SigninLogs",
+        "AADNonInteractiveUserSignInLogs",
+        "AADServicePrincipalSignInLogs",
+        "AADManagedIdentitySignInLogs",
+    ] {
+        assert!(q.contains(t), "{t}");
+    }
+    assert!(q.contains("TimeGenerated >= ago(2h)"));
+    assert!(q.contains("\"50140\""), "expected codes are listed");
+}
