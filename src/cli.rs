@@ -59,7 +59,13 @@ use aadsts_wizard::search::Searcher;
 ///
 /// With no subcommand, opens the interactive wizard (optionally at CODE).
 #[derive(Debug, Parser)]
-#[command(name = "aadsts-wizard", version, about)]
+#[command(
+    name = "aadsts-wizard",
+    version,
+    about,
+    // The wizard's keys, from the table its help overlay shows (also in `man`).
+    after_long_help = aadsts_wizard::tui::keys::help_text()
+)]
 pub struct Args {
     /// Open the wizard at this code (50012 or AADSTS50012).
     #[arg(value_name = "CODE")]
@@ -240,23 +246,27 @@ pub(crate) struct Setup {
     dirs: crate::sources::FlowDirs,
 }
 
-/// Read a file or stdin, invalid UTF-8 replaced.
+/// Read a file or stdin for `explain`, invalid UTF-8 replaced, in bounded memory: a long text
+/// comes back as the parts around its codes (`explain::read_focused`). Devices such as
+/// `/dev/zero` are refused (they never end); pipes and regular files are read.
 fn read_input(file: &str) -> Result<String> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
     if file == "-" {
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut bytes)
-            .context("reading standard input")?;
-    } else {
-        std::fs::File::open(file)
-            .and_then(|mut f| f.read_to_end(&mut bytes))
-            .with_context(|| format!("reading {file}"))?;
+        return aadsts_wizard::explain::read_focused(std::io::stdin().lock())
+            .context("reading standard input");
     }
-    // Valid UTF-8 (the usual case) is taken over without a copy.
-    Ok(String::from_utf8(bytes)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    let f = std::fs::File::open(file).with_context(|| format!("reading {file}"))?;
+    let meta = f.metadata().with_context(|| format!("reading {file}"))?;
+    #[cfg(unix)]
+    let readable = {
+        use std::os::unix::fs::FileTypeExt;
+        meta.is_file() || meta.file_type().is_fifo()
+    };
+    #[cfg(not(unix))]
+    let readable = meta.is_file();
+    if !readable {
+        anyhow::bail!("{file}: not a regular file or a pipe");
+    }
+    aadsts_wizard::explain::read_focused(f).with_context(|| format!("reading {file}"))
 }
 
 fn explain(args: &Args, setup: &Setup, file: &str, json: bool, open: bool) -> Result<ExitCode> {
@@ -348,12 +358,6 @@ fn run_wizard(args: &Args, setup: &Setup, paste: Option<String>) -> Result<ExitC
     let tty = || std::fs::File::open("/dev/tty").is_ok();
     let stdin_ok = std::io::stdin().is_terminal() || ((paste.is_some() || args.print) && tty());
     let stdout_ok = std::io::stdout().is_terminal() || (args.print && tty());
-    if !stdout_ok || !stdin_ok {
-        errln!(
-            "aadsts-wizard: the interactive wizard needs a terminal; try: aadsts-wizard lookup 50012"
-        );
-        return Ok(ExitCode::from(2));
-    }
     let catalog = catalog()?;
     let library = crate::sources::library(&catalog, &setup.dirs);
     let problems = library.problems.first().map(|p| {
@@ -382,6 +386,8 @@ fn run_wizard(args: &Args, setup: &Setup, paste: Option<String>) -> Result<ExitC
         shell: Some(args.shell.map_or(config.shell, Into::into)),
         no_color: !config.color,
         history,
+        notes_dir: config.notes_dir.clone(),
+        mouse: config.mouse,
         ..Default::default()
     };
     if let Some(text) = &args.code {
@@ -395,14 +401,34 @@ fn run_wizard(args: &Args, setup: &Setup, paste: Option<String>) -> Result<ExitC
             }
         }
     }
-    for v in &args.vars {
-        let Some((name, value)) = v.split_once('=') else {
-            errln!(
-                "error: --var '{v}' should be NAME=VALUE, e.g. app-id=11111111-2222-3333-4444-555555555555"
-            );
-            return Ok(ExitCode::from(2));
+    if !args.vars.is_empty() {
+        // The same check as `walk`: the opened code's flow, or every flow without a code.
+        let placeholders = match opts.code.and_then(|c| library.for_code_or_fallback(c)) {
+            Some(flow) => flow.placeholders.clone(),
+            None => library.placeholders(),
         };
-        opts.values.insert(name.to_string(), value.to_string());
+        match aadsts_wizard::flow::vars::parse(&placeholders, &args.vars) {
+            Ok(values) => opts.values = values,
+            Err(e) => {
+                errln!("error: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
+    // Arguments are checked first, so a bad one is named even without a terminal.
+    if !stdout_ok || !stdin_ok {
+        errln!(
+            "aadsts-wizard: the interactive wizard needs a terminal; try: aadsts-wizard lookup 50012"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    // A terminal that says it cannot move the cursor (Emacs shell buffers, some CI consoles)
+    // would show the full-screen wizard as a stream of escape codes.
+    if std::env::var("TERM").is_ok_and(|t| t == "dumb") {
+        errln!(
+            "aadsts-wizard: TERM=dumb cannot show the wizard; use the commands instead, e.g. aadsts-wizard walk 50012"
+        );
+        return Ok(ExitCode::from(2));
     }
     opts.paste = paste;
     if args.paste {

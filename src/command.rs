@@ -499,9 +499,48 @@ impl CommandTemplate {
     /// assert_eq!(t.render(Shell::Az, &values), r"az ad user show --id 'o'\''brien@contoso.com'");
     /// ```
     pub fn render(&self, shell: Shell, values: &Values) -> String {
+        self.render_part(shell, values, 0, self.text.len())
+    }
+
+    /// [`render`](Self::render) for the screen: the values of placeholders `is_secret` names
+    /// are shown as `<name: ••••>`, wherever they sit; only the copied text carries them.
+    ///
+    /// ```
+    /// use aadsts_wizard::command::{CommandTemplate, Shell, Values};
+    /// let t = CommandTemplate::new("az login --service-principal -p <client-secret>");
+    /// let values = Values::from([("client-secret".to_string(), "s3cr3t".to_string())]);
+    /// let shown = t.render_masked(Shell::Az, &values, |n| n == "client-secret");
+    /// assert_eq!(shown, "az login --service-principal -p <client-secret: ••••>");
+    /// ```
+    pub fn render_masked(
+        &self,
+        shell: Shell,
+        values: &Values,
+        is_secret: impl Fn(&str) -> bool,
+    ) -> String {
         let mut out = String::with_capacity(self.text.len());
         let mut last = 0;
         for slot in slots(&self.text) {
+            let has_value = values.get(slot.name).is_some_and(|v| !v.is_empty());
+            if has_value && is_secret(slot.name) {
+                out.push_str(&self.render_part(shell, values, last, slot.start));
+                out.push_str(&format!("<{}: ••••>", slot.name));
+                last = slot.end;
+            }
+        }
+        out.push_str(&self.render_part(shell, values, last, self.text.len()));
+        out
+    }
+
+    /// The rendering of the template's bytes `from..to`, quoting each value by where it sits
+    /// in the whole template.
+    fn render_part(&self, shell: Shell, values: &Values, from: usize, to: usize) -> String {
+        let mut out = String::new();
+        let mut last = from;
+        for slot in slots(&self.text)
+            .into_iter()
+            .filter(|s| s.start >= from && s.end <= to)
+        {
             out.push_str(&self.text[last..slot.start]);
             match values.get(slot.name).filter(|v| !v.is_empty()) {
                 Some(v) => {
@@ -513,7 +552,7 @@ impl CommandTemplate {
             }
             last = slot.end;
         }
-        out.push_str(&self.text[last..]);
+        out.push_str(&self.text[last..to]);
         out
     }
 }

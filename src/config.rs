@@ -6,6 +6,8 @@
 //! copy: osc52                # auto, system, osc52 or none
 //! color: false               # no colours (NO_COLOR does the same)
 //! history: false             # do not remember typed values
+//! notes_dir: ~/incidents      # where `e` saves notes (default: the current folder)
+//! mouse: true                 # capture the mouse (wheel, clicks) from the start
 //! ```
 //!
 //! Command-line options win over the file. A bad file is an error with its position; the
@@ -76,6 +78,8 @@ struct RawConfig {
     copy: Option<CopyMode>,
     color: Option<bool>,
     history: Option<bool>,
+    notes_dir: Option<String>,
+    mouse: Option<bool>,
 }
 
 /// The settings in effect; every field has a default.
@@ -87,6 +91,10 @@ pub struct Config {
     pub copy: CopyMode,
     pub color: bool,
     pub history: bool,
+    /// Where notes are saved, resolved like `flows`; `None`: the current folder.
+    pub notes_dir: Option<PathBuf>,
+    /// Capture the mouse from the start (off: the terminal's selection works).
+    pub mouse: bool,
 }
 
 impl Default for Config {
@@ -97,6 +105,8 @@ impl Default for Config {
             copy: CopyMode::Auto,
             color: true,
             history: true,
+            notes_dir: None,
+            mouse: false,
         }
     }
 }
@@ -122,6 +132,15 @@ impl Config {
         };
         if src.len() > 64 * 1024 {
             return Err(err(1, 1, "file is too large for a config file".to_string()));
+        }
+        // Aliases and deep nesting are refused before parsing, as in flow files: a 50 KB
+        // alias bomb would expand to hundreds of megabytes.
+        if let Some(h) = crate::locate::hazard(src) {
+            return Err(err(
+                h.line,
+                h.column,
+                h.message.replace("flow files", "the config file"),
+            ));
         }
         let raw: RawConfig = if src.trim().is_empty() {
             RawConfig::default()
@@ -156,6 +175,27 @@ impl Config {
             }
             flows.push(path);
         }
+        let notes_dir = match raw.notes_dir.as_deref() {
+            None => None,
+            Some(n) if n.trim().is_empty() => {
+                let (line, column) = crate::locate::Positions::scan(src).of("notes_dir");
+                return Err(err(line, column, "empty notes_dir".to_string()));
+            }
+            Some(n) => Some(match n.strip_prefix("~/") {
+                Some(rest) => match home {
+                    Some(h) => h.join(rest),
+                    None => {
+                        let (line, column) = crate::locate::Positions::scan(src).of("notes_dir");
+                        return Err(err(
+                            line,
+                            column,
+                            format!("'{n}' starts with '~/' but HOME is not set"),
+                        ));
+                    }
+                },
+                None => base.join(n),
+            }),
+        };
         let d = Config::default();
         Ok(Config {
             shell: raw.shell.unwrap_or(d.shell),
@@ -163,6 +203,8 @@ impl Config {
             copy: raw.copy.unwrap_or(d.copy),
             color: raw.color.unwrap_or(d.color),
             history: raw.history.unwrap_or(d.history),
+            notes_dir,
+            mouse: raw.mouse.unwrap_or(d.mouse),
         })
     }
 }
@@ -200,6 +242,15 @@ mod tests {
         );
         assert_eq!(c.copy, CopyMode::Osc52);
         assert!(!c.color && !c.history);
+        assert_eq!(c.notes_dir, None);
+        assert!(!c.mouse);
+        let c = parse("notes_dir: ~/incidents\nmouse: true\n").expect("valid");
+        assert_eq!(c.notes_dir, Some(PathBuf::from("/home/ops/incidents")));
+        assert!(c.mouse);
+        let c = parse("notes_dir: notes\n").expect("relative");
+        assert_eq!(c.notes_dir, Some(PathBuf::from("/cfg/aadsts-wizard/notes")));
+        let e = parse("notes_dir: ''\n").expect_err("empty").to_string();
+        assert!(e.contains("empty notes_dir"), "{e}");
     }
 
     #[test]
@@ -234,6 +285,18 @@ mod tests {
                 "{src:?}: got {e}"
             );
         }
+    }
+
+    #[test]
+    fn aliases_are_refused_before_parsing() {
+        let bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nshell: az\n";
+        let e = Config::from_yaml(Path::new("config.yaml"), bomb, None).expect_err("refused");
+        assert_eq!((e.line, e.column), (2, 8), "the first alias: {e:?}");
+        assert!(
+            e.message.contains("aliases") && e.message.contains("config"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

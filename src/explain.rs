@@ -607,6 +607,92 @@ fn focus(text: &str) -> String {
     out
 }
 
+/// At most this much of a long input's context is kept by [`read_focused`].
+pub const READ_KEEP_LIMIT: usize = 4 * 1024 * 1024;
+const READ_CHUNK: usize = 1024 * 1024;
+
+/// Read a text of any length (a file, a pipe, a day of logs) with bounded memory: a text up to
+/// [`WHOLE_TEXT_LIMIT`] comes back whole; a longer one comes back as the parts around the
+/// places codes are named (see `focus`), read chunk by chunk with an overlap so nothing
+/// named across a chunk boundary is lost, keeping at most [`READ_KEEP_LIMIT`] bytes.
+/// Invalid UTF-8 is replaced. `explain` gives the same answer on the result as on the whole.
+pub fn read_focused(mut r: impl std::io::Read) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut whole: Vec<u8> = Vec::new();
+    // Fill up to the whole-text limit first: most inputs end here.
+    (&mut r)
+        .take(WHOLE_TEXT_LIMIT as u64 + 1)
+        .read_to_end(&mut whole)?;
+    if whole.len() <= WHOLE_TEXT_LIMIT {
+        return Ok(into_text(whole));
+    }
+    let mut kept = String::new();
+    let mut carry: Vec<u8> = whole; // bytes not yet focused: the first part of the text
+    let mut chunk = vec![0u8; READ_CHUNK];
+    loop {
+        let n = read_full(&mut r, &mut chunk)?;
+        carry.extend_from_slice(&chunk[..n]);
+        let last = n == 0;
+        // Focus on what we have, up to a UTF-8 boundary; keep an overlap for the next round.
+        let cut = if last {
+            carry.len()
+        } else {
+            utf8_boundary(&carry, carry.len().saturating_sub(2 * WINDOW))
+        };
+        if kept.len() < READ_KEEP_LIMIT {
+            let part = String::from_utf8_lossy(&carry);
+            let focused = focus(&part);
+            let room = READ_KEEP_LIMIT - kept.len();
+            kept.push_str(&focused[..floor_boundary(&focused, room)]);
+        }
+        if last {
+            break;
+        }
+        carry.drain(..cut);
+    }
+    Ok(kept)
+}
+
+/// Fill `buf` as far as the reader allows; 0 only at the end.
+fn read_full(r: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// The largest index at or below `i` that does not split a UTF-8 character.
+fn utf8_boundary(b: &[u8], mut i: usize) -> usize {
+    i = i.min(b.len());
+    while i > 0 && i < b.len() && (b[i] & 0b1100_0000) == 0b1000_0000 {
+        i -= 1;
+    }
+    i
+}
+
+fn into_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Codes Entra puts in front of a more specific one: `AADSTS70002: Error validating
+/// credentials. AADSTS50126: Invalid username or password` is a 50126.
+const WRAPPERS: &[u32] = &[70002];
+
+/// The code to diagnose: the first one, unless it is a wrapper followed by another code.
+fn primary(codes: &[u32]) -> Option<u32> {
+    codes
+        .iter()
+        .copied()
+        .find(|c| !WRAPPERS.contains(c))
+        .or_else(|| codes.first().copied())
+}
+
 /// Read `text` and pull out what it says. Never panics, whatever the input.
 pub fn explain(text: &str) -> Explanation {
     if text.len() > WHOLE_TEXT_LIMIT {
@@ -634,7 +720,7 @@ fn explain_whole(text: &str) -> Explanation {
     }
 
     Explanation {
-        primary_code: codes.first().copied(),
+        primary_code: primary(&codes),
         codes,
         error: OAUTH_ERROR
             .captures(t)
@@ -659,6 +745,16 @@ mod tests {
         let e = explain(text);
         assert_eq!(e.codes, vec![7000215]);
         assert_eq!(e.primary_code, Some(7000215));
+        // A wrapper followed by a specific code: the specific one is primary.
+        let w = explain(
+            "AADSTS70002: Error validating credentials. AADSTS50126: Invalid username or password, Trace ID: c738f926-5ca3-40e3-9beb-21ce8f4f2000",
+        );
+        assert_eq!(w.codes, vec![70002, 50126]);
+        assert_eq!(w.primary_code, Some(50126));
+        assert_eq!(
+            explain("AADSTS70002: Error validating credentials.").primary_code,
+            Some(70002)
+        );
         assert_eq!(e.error.as_deref(), Some("invalid_client"));
         assert_eq!(
             e.trace_id.as_deref(),
@@ -818,6 +914,49 @@ mod tests {
             ex.trace_id.as_deref(),
             Some("0f1e2d3c-0000-4000-8000-000000000001")
         );
+    }
+
+    /// Reading a long text from a reader, chunk by chunk, gives the same explanation as the
+    /// whole text, for codes anywhere (including across the 1 MiB chunk boundaries), with
+    /// bounded memory: what is kept never grows past READ_KEEP_LIMIT.
+    #[test]
+    fn reading_from_a_reader_matches_the_whole_text() {
+        let mut text = String::new();
+        let mut i = 0;
+        while text.len() < 5 * READ_CHUNK {
+            text.push_str(&format!("2026-11-21T03:12:44.{i:03}Z INFO request completed status=200 é path=/api/items/{i}\n"));
+            if i % 9000 == 4500 {
+                text.push_str(&format!(
+                    "AADSTS{}: failed. Trace ID: 0f1e2d3c-0000-4000-8000-{:012}\n",
+                    50000 + i,
+                    i
+                ));
+            }
+            i += 1;
+        }
+        // A code right across the first chunk boundary after the whole-text part.
+        let at = WHOLE_TEXT_LIMIT + READ_CHUNK - 5;
+        let at = floor_boundary(&text, at);
+        text.insert_str(at, "\nAADSTS7000222 crossing\n");
+        let read = read_focused(std::io::Cursor::new(text.as_bytes())).expect("in memory");
+        assert!(read.len() <= READ_KEEP_LIMIT && read.len() < text.len() / 4);
+        let (a, b) = (explain(&read), explain(&text));
+        assert_eq!(a.codes, b.codes);
+        assert!(a.codes.contains(&7000222));
+        assert_eq!(a.trace_id, b.trace_id);
+        // Short texts come back whole.
+        let short = "AADSTS50012 only";
+        assert_eq!(read_focused(short.as_bytes()).expect("in memory"), short);
+    }
+
+    /// An endless stream of nothing (`/dev/zero` piped in) is read in bounded memory: the
+    /// kept text stays empty however much is read.
+    #[test]
+    fn endless_noise_keeps_nothing() {
+        use std::io::Read;
+        let zeros = std::io::repeat(0).take(40 * READ_CHUNK as u64);
+        let read = read_focused(zeros).expect("in memory");
+        assert!(read.is_empty(), "{}", read.len());
     }
 
     #[test]

@@ -7,6 +7,8 @@ pub mod load;
 pub mod needs;
 pub mod raw;
 pub(crate) mod validate;
+pub mod vars;
+pub mod when;
 
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +34,9 @@ pub enum Kind {
     Guid,
     Upn,
     Domain,
+    /// A tenant: its ID (a GUID) or one of its verified domain names, as `az login --tenant`
+    /// and the `login.microsoftonline.com/<tenant>` authority accept either.
+    Tenant,
     Text,
     /// Never stored, never written to notes.
     Secret,
@@ -43,6 +48,7 @@ impl Kind {
             Kind::Guid => "guid",
             Kind::Upn => "upn",
             Kind::Domain => "domain",
+            Kind::Tenant => "tenant",
             Kind::Text => "text",
             Kind::Secret => "secret",
         }
@@ -64,6 +70,7 @@ impl Kind {
                 !user.is_empty() && !user.contains(char::is_whitespace) && is_domain(domain)
             }),
             Kind::Domain => is_domain(value),
+            Kind::Tenant => is_guid(value) || is_domain(value),
             Kind::Text => !value.contains(['\n', '\r']),
             Kind::Secret => true,
         };
@@ -74,6 +81,9 @@ impl Kind {
                 Kind::Guid => "a GUID such as 11111111-2222-3333-4444-555555555555".to_string(),
                 Kind::Upn => "a user principal name such as user@contoso.com".to_string(),
                 Kind::Domain => "a domain name such as contoso.onmicrosoft.com".to_string(),
+                Kind::Tenant => {
+                    "a tenant ID (GUID) or domain such as contoso.onmicrosoft.com".to_string()
+                }
                 Kind::Text | Kind::Secret => "a single line of text".to_string(),
             })
         }
@@ -136,12 +146,38 @@ impl Command {
     pub fn render(&self, values: &Values) -> String {
         self.template.render(self.shell, values)
     }
+
+    /// The command as drawn on screen: values of the placeholders `is_secret` names are masked
+    /// (`<client-secret: ••••>`); only [`render`](Self::render)'s text, the copied one, has them.
+    pub fn render_masked(&self, values: &Values, is_secret: impl Fn(&str) -> bool) -> String {
+        self.template.render_masked(self.shell, values, is_secret)
+    }
+
+    /// Whether a value `is_secret` names would be filled into this command.
+    pub fn carries_secret(&self, values: &Values, is_secret: impl Fn(&str) -> bool) -> bool {
+        self.template
+            .placeholders()
+            .into_iter()
+            .any(|n| is_secret(n) && values.get(n).is_some_and(|v| !v.is_empty()))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Answer {
     pub label: String,
     pub next: NodeId,
+    /// When the sign-in event makes this the answer.
+    pub when: Option<when::Condition>,
+}
+
+/// What a sign-in event says about a question.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// The event decides it: answer `answer` (0-based), because `reason`
+    /// (`clientCredentialType = clientSecret`).
+    Decided { answer: usize, reason: String },
+    /// The event does not decide it; `why` says what would (one line).
+    Undecided { why: String },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -222,6 +258,16 @@ pub struct Flow {
 pub struct Step {
     pub node: NodeId,
     pub answer: usize,
+}
+
+/// Where [`Flow::follow_evidence`] got to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Walked {
+    /// Each step, with the reason when the sign-in event chose the answer.
+    pub steps: Vec<(Step, Option<String>)>,
+    pub node: NodeId,
+    /// Why the walk stopped at a question (what would decide it); `None` at a leaf.
+    pub stopped: Option<String>,
 }
 
 /// Why answers could not be followed.
@@ -310,6 +356,12 @@ impl Flow {
         }
     }
 
+    /// Whether the flow declares `name` as a secret (never shown, stored or written down).
+    pub fn is_secret(&self, name: &str) -> bool {
+        self.placeholder(name)
+            .is_some_and(|p| p.kind == Kind::Secret)
+    }
+
     pub fn placeholder(&self, name: &str) -> Option<&Placeholder> {
         self.placeholders.iter().find(|p| p.name == name)
     }
@@ -342,6 +394,146 @@ impl Flow {
             }
         }
         Ok((steps, at))
+    }
+
+    /// What `event` (a normalised sign-in event) says about question `id`. See [`when`] for
+    /// the rule.
+    pub fn decide(&self, id: NodeId, event: &serde_json::Value) -> Decision {
+        use when::Truth;
+        let Node::Question(q) = self.node(id) else {
+            return Decision::Undecided {
+                why: "not a question".to_string(),
+            };
+        };
+        let conditions: Vec<(usize, &when::Condition)> = q
+            .answers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| a.when.as_ref().map(|c| (i, c)))
+            .collect();
+        if conditions.is_empty() {
+            return Decision::Undecided {
+                why: "no field of the sign-in log answers this question; answer it from the checks"
+                    .to_string(),
+            };
+        }
+        let mut holds = Vec::new();
+        let mut missing: Vec<String> = Vec::new();
+        for (i, c) in &conditions {
+            match c.eval(event) {
+                Truth::Holds => holds.push((*i, *c)),
+                Truth::Fails => {}
+                Truth::Unknown(m) => missing.extend(m),
+            }
+        }
+        missing.sort();
+        missing.dedup();
+        match (holds.as_slice(), missing.is_empty()) {
+            ([(i, c)], true) => Decision::Decided {
+                answer: *i,
+                reason: c.explain(event),
+            },
+            (_, false) => Decision::Undecided {
+                why: format!(
+                    "the sign-in event has no {} (that would decide it)",
+                    missing.join(", ")
+                ),
+            },
+            ([], true) => {
+                let mut fields: Vec<&str> = conditions
+                    .iter()
+                    .flat_map(|(_, c)| c.fields.iter().map(String::as_str))
+                    .collect();
+                fields.sort();
+                fields.dedup();
+                let shown: Vec<String> = fields
+                    .iter()
+                    .map(|f| {
+                        format!(
+                            "{f} = {}",
+                            when::lookup(event, f).map_or("(absent)".to_string(), |v| {
+                                crate::text::clean(
+                                    &v.as_str().map_or(v.to_string(), str::to_string),
+                                )
+                            })
+                        )
+                    })
+                    .collect();
+                Decision::Undecided {
+                    why: format!("the sign-in log's {} does not settle it", shown.join(", ")),
+                }
+            }
+            (many, true) => Decision::Undecided {
+                why: format!(
+                    "the sign-in log fits {} answers ({}); choose one",
+                    many.len(),
+                    many.iter()
+                        .map(|(i, _)| (i + 1).to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            },
+        }
+    }
+
+    /// Follow `from` answering each question from `event` when it decides it, else with the
+    /// next of `answers` (1-based); stop at a leaf or at the first question neither decides.
+    pub fn follow_evidence(
+        &self,
+        from: NodeId,
+        event: &serde_json::Value,
+        answers: &[usize],
+    ) -> Result<Walked, WalkError> {
+        let mut at = from;
+        let mut steps = Vec::new();
+        let mut given = answers.iter();
+        // Each step moves to another node and the validator rejects cycles; the bound keeps a
+        // flow that slipped past it finite.
+        for _ in 0..=self.nodes.len() {
+            let Node::Question(q) = self.node(at) else {
+                break;
+            };
+            match self.decide(at, event) {
+                Decision::Decided { answer, reason } => {
+                    steps.push((Step { node: at, answer }, Some(reason)));
+                    at = q.answers[answer].next;
+                }
+                Decision::Undecided { why } => match given.next() {
+                    Some(&n) => {
+                        let Some(a) = n.checked_sub(1).and_then(|i| q.answers.get(i)) else {
+                            return Err(WalkError::OutOfRange {
+                                given: n,
+                                count: q.answers.len(),
+                                question: q.text.clone(),
+                            });
+                        };
+                        steps.push((
+                            Step {
+                                node: at,
+                                answer: n - 1,
+                            },
+                            None,
+                        ));
+                        at = a.next;
+                    }
+                    None => {
+                        return Ok(Walked {
+                            steps,
+                            node: at,
+                            stopped: Some(why),
+                        });
+                    }
+                },
+            }
+        }
+        if let Some(&n) = given.next() {
+            return Err(WalkError::PastLeaf { given: n });
+        }
+        Ok(Walked {
+            steps,
+            node: at,
+            stopped: None,
+        })
     }
 
     /// The question text and chosen answer label of a step.
@@ -396,6 +588,14 @@ mod tests {
             (Kind::Domain, "contoso.onmicrosoft.com", true),
             (Kind::Domain, "contoso", false),
             (Kind::Domain, "-bad.com", false),
+            (Kind::Tenant, "11111111-2222-3333-4444-555555555555", true),
+            (Kind::Tenant, "contoso.onmicrosoft.com", true),
+            (Kind::Tenant, "contoso", false),
+            (
+                Kind::Tenant,
+                "https://login.microsoftonline.com/contoso.com",
+                false,
+            ),
             (Kind::Text, "anything at all", true),
             (Kind::Text, "two\nlines", false),
             (Kind::Secret, "p@ss w0rd'\"", true),

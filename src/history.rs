@@ -14,13 +14,32 @@ pub const KEEP: usize = 8;
 pub const MAX_VALUE_LEN: usize = 512;
 
 /// Remembered values by placeholder name.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct History {
     /// File format version.
     version: u32,
     values: BTreeMap<String, Vec<String>>,
+    /// What this session changed since it last saved, replayed onto the file as it is when
+    /// saving, so that two wizards at once lose nothing and "forget all" sticks.
+    #[serde(skip)]
+    changes: Vec<Change>,
 }
+
+/// One change to the remembered values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Change {
+    Remember(String, String),
+    ForgetAll,
+}
+
+/// Two histories are equal when they hold the same values (unsaved changes aside).
+impl PartialEq for History {
+    fn eq(&self, other: &History) -> bool {
+        self.values == other.values
+    }
+}
+impl Eq for History {}
 
 /// Whether a value may be written down at all.
 fn storable(name: &str, value: &str) -> bool {
@@ -66,6 +85,16 @@ impl History {
         if kind == Kind::Secret || !storable(name, value) {
             return false;
         }
+        let changed = self.put(name, value);
+        if changed {
+            self.changes
+                .push(Change::Remember(name.to_string(), value.to_string()));
+        }
+        changed
+    }
+
+    /// Put `value` first in `name`'s list; whether anything changed.
+    fn put(&mut self, name: &str, value: &str) -> bool {
         let list = self.values.entry(name.to_string()).or_default();
         if list.first().is_some_and(|v| v == value) {
             return false;
@@ -85,9 +114,32 @@ impl History {
         self.values.is_empty()
     }
 
-    /// Forget everything.
+    /// Forget everything, here and (when saved) in the file, including what other sessions
+    /// remembered before.
     pub fn clear(&mut self) {
         self.values.clear();
+        self.changes.clear();
+        self.changes.push(Change::ForgetAll);
+    }
+
+    /// Whether there are changes not yet saved.
+    pub fn has_changes(&self) -> bool {
+        !self.changes.is_empty()
+    }
+
+    /// This session's unsaved changes replayed onto `base` (the file as it is now): the
+    /// result to write, and to keep as the session's history, with no changes pending.
+    pub fn merged_onto(&self, mut base: History) -> History {
+        for change in &self.changes {
+            match change {
+                Change::Remember(name, value) => {
+                    base.put(name, value);
+                }
+                Change::ForgetAll => base.values.clear(),
+            }
+        }
+        base.changes.clear();
+        base
     }
 }
 
@@ -107,6 +159,26 @@ mod tests {
         assert!(!h.remember("app-id", APP, Kind::Guid), "already the latest");
         assert_eq!(h.recent("app-id"), [APP, APP2]);
         assert!(h.recent("tenant-id").is_empty());
+    }
+
+    #[test]
+    fn changes_replay_onto_another_sessions_file() {
+        let mut other = History::default();
+        other.remember("upn", "a@contoso.com", Kind::Upn);
+        let file = other.merged_onto(History::default());
+        let mut mine = History::default();
+        mine.remember("app-id", APP, Kind::Guid);
+        let merged = mine.merged_onto(file.clone());
+        assert_eq!(merged.recent("upn"), ["a@contoso.com"]);
+        assert_eq!(merged.recent("app-id"), [APP]);
+        assert!(!merged.has_changes());
+        // Forget all, then remember one: only that one is left, whatever the file had.
+        let mut forget = merged.clone();
+        forget.clear();
+        forget.remember("app-id", APP2, Kind::Guid);
+        let after = forget.merged_onto(merged);
+        assert_eq!(after.recent("app-id"), [APP2]);
+        assert!(after.recent("upn").is_empty());
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub struct Session<'a> {
     pub time: &'a str,
     /// Only this shell's commands, or both.
     pub shell: Option<Shell>,
+    /// The steps (by index into `steps`) whose answer came from the sign-in log, with why.
+    pub evidence: &'a [(usize, String)],
 }
 
 /// Values safe to write down: secrets become `<redacted>`.
@@ -119,7 +121,18 @@ pub fn markdown(s: &Session) -> String {
         md.push_str("\n## Diagnosis\n\n");
         for (i, step) in s.steps.iter().enumerate() {
             let (q, a) = s.flow.describe(step);
-            md.push_str(&format!("{}. {} **{}**\n", i + 1, inline(q), inline(a)));
+            let from_log = s
+                .evidence
+                .iter()
+                .find(|(j, _)| *j == i)
+                .map(|(_, why)| format!(" (from the sign-in log: {})", inline(why)))
+                .unwrap_or_default();
+            md.push_str(&format!(
+                "{}. {} **{}**{from_log}\n",
+                i + 1,
+                inline(q),
+                inline(a)
+            ));
         }
     }
     match s.flow.node(s.node) {

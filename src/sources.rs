@@ -9,7 +9,7 @@ use aadsts_wizard::catalog::Catalog;
 use aadsts_wizard::config::Config;
 use aadsts_wizard::embedded;
 use aadsts_wizard::flow::FlowError;
-use aadsts_wizard::flow::library::{Library, Origin, SourceFile};
+use aadsts_wizard::flow::library::{FileHead, Library, Origin, SourceFile, scan_head};
 use aadsts_wizard::flow::load::MAX_FLOW_BYTES;
 
 /// Flow folders named by the user: in the config file's `flows:` and with `--flows`.
@@ -24,13 +24,17 @@ pub fn config_dir() -> Option<PathBuf> {
     aadsts_wizard::config::app_dir("XDG_CONFIG_HOME", ".config")
 }
 
+/// A config file is a few lines; the parser refuses more than 64 KB anyway.
+const CONFIG_MAX_BYTES: u64 = 64 * 1024;
+
 /// The config file's settings, or the defaults with a warning when it cannot be used.
 pub fn config() -> (Config, Option<String>) {
     let Some(path) = config_dir().map(|d| d.join("config.yaml")) else {
         return (Config::default(), None);
     };
-    let text = match std::fs::read(&path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
+    // Small, regular, never blocking: a FIFO or /dev/zero in its place is reported.
+    let text = match aadsts_wizard::files::read_small(&path, CONFIG_MAX_BYTES) {
+        Ok(Some(bytes)) => match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => {
                 return (
@@ -43,7 +47,7 @@ pub fn config() -> (Config, Option<String>) {
                 );
             }
         },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Config::default(), None),
+        Ok(None) => return (Config::default(), None),
         Err(e) => {
             return (
                 Config::default(),
@@ -93,13 +97,30 @@ fn read_problem_at(path: &Path, (line, column): (usize, usize), message: String)
 
 /// Read one file, or every `*.yaml`/`*.yml` file directly in a folder (sorted).
 pub fn read_path(path: &Path, origin: Origin) -> (Vec<SourceFile>, Vec<FlowError>) {
+    let (candidates, mut problems) = list_path(path);
     let mut files = Vec::new();
+    for file in candidates {
+        // Aliases and deep nesting are refused by the loader before it parses.
+        match read_file(&file) {
+            Ok(text) => files.push(SourceFile {
+                path: file.display().to_string(),
+                text,
+                origin,
+            }),
+            Err((at, msg)) => problems.push(read_problem_at(&file, at, msg)),
+        }
+    }
+    (files, problems)
+}
+
+/// The flow files a path names: itself, or the `*.yaml`/`*.yml` files directly in it (sorted).
+fn list_path(path: &Path) -> (Vec<PathBuf>, Vec<FlowError>) {
     let mut problems = Vec::new();
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) => {
             problems.push(read_problem(path, format!("cannot read: {e}")));
-            return (files, problems);
+            return (Vec::new(), problems);
         }
     };
     let candidates: Vec<PathBuf> = if meta.is_dir() {
@@ -123,18 +144,7 @@ pub fn read_path(path: &Path, origin: Origin) -> (Vec<SourceFile>, Vec<FlowError
     } else {
         vec![path.to_path_buf()]
     };
-    for file in candidates {
-        // Aliases and deep nesting are refused by the loader before it parses.
-        match read_file(&file) {
-            Ok(text) => files.push(SourceFile {
-                path: file.display().to_string(),
-                text,
-                origin,
-            }),
-            Err((at, msg)) => problems.push(read_problem_at(&file, at, msg)),
-        }
-    }
-    (files, problems)
+    (candidates, problems)
 }
 
 /// A file's text, or where and why it cannot be had: missing, a symlink loop, not a regular
@@ -190,12 +200,77 @@ pub fn read_paths<'a>(
     (files, problems)
 }
 
-/// Built-in flows (parsed when first used) plus the user's, with every problem found reading
-/// and loading the user's files.
+/// Built-in flows (parsed when first used) plus the user's. A user file is indexed from its
+/// first lines (its `codes:` and `title:`) and read and parsed only when one of its codes is
+/// opened, so a folder of thousands of flows costs little; a file whose head says nothing
+/// usable is read and loaded now, with its problems. `flows validate` reads every file whole.
 pub fn library(catalog: &Catalog, dirs: &FlowDirs) -> Library {
-    let (user, mut problems) = read_paths(&user_paths(dirs));
-    let mut lib = Library::with_embedded(catalog, embedded::FLOWS, &user);
+    let mut heads = Vec::new();
+    let mut eager = Vec::new();
+    let mut problems = Vec::new();
+    for path in user_paths(dirs) {
+        let (files, mut errs) = list_path(&path);
+        problems.append(&mut errs);
+        for file in files {
+            match read_head(&file).map(|h| h.and_then(|t| scan_head(&t))) {
+                Ok(Some((codes, fallback, title))) => heads.push(FileHead {
+                    path: file.display().to_string(),
+                    origin: Origin::User,
+                    codes,
+                    fallback,
+                    title,
+                }),
+                Ok(None) => match read_file(&file) {
+                    Ok(text) => eager.push(SourceFile {
+                        path: file.display().to_string(),
+                        text,
+                        origin: Origin::User,
+                    }),
+                    Err((at, msg)) => problems.push(read_problem_at(&file, at, msg)),
+                },
+                Err((at, msg)) => problems.push(read_problem_at(&file, at, msg)),
+            }
+        }
+    }
+    let read: aadsts_wizard::flow::library::ReadFile = Box::new(|path: &str| {
+        read_file(Path::new(path))
+            .map_err(|(at, msg)| vec![read_problem_at(Path::new(path), at, msg)])
+    });
+    let mut lib = Library::with_embedded_and_heads(catalog, embedded::FLOWS, heads, &eager, read);
     problems.append(&mut lib.problems);
     lib.problems = problems;
     lib
+}
+
+/// How much of a user flow file is read to index it.
+const HEAD_BYTES: u64 = 16 * 1024;
+
+/// The first [`HEAD_BYTES`] of a regular file, cut at the last whole line; `None` when it is
+/// not valid UTF-8 there (then the whole file is read and its problem reported).
+fn read_head(path: &Path) -> Result<Option<String>, ((usize, usize), String)> {
+    use std::io::Read;
+    let start = (1, 1);
+    let meta = std::fs::metadata(path).map_err(|e| (start, format!("cannot read: {e}")))?;
+    if !meta.is_file() {
+        return Err((start, "not a regular file".to_string()));
+    }
+    if meta.len() > MAX_FLOW_BYTES as u64 {
+        return Err((
+            start,
+            format!(
+                "file is too large ({} bytes; the limit is {MAX_FLOW_BYTES})",
+                meta.len()
+            ),
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(HEAD_BYTES).read_to_end(&mut bytes))
+        .map_err(|e| (start, format!("cannot read: {e}")))?;
+    if (bytes.len() as u64) == HEAD_BYTES
+        && let Some(nl) = bytes.iter().rposition(|b| *b == b'\n')
+    {
+        bytes.truncate(nl + 1);
+    }
+    Ok(String::from_utf8(bytes).ok())
 }

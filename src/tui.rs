@@ -9,6 +9,8 @@ pub mod update;
 pub mod view;
 
 #[cfg(test)]
+mod evidence_tests;
+#[cfg(test)]
 mod hostile_tests;
 #[cfg(test)]
 mod tests;
@@ -22,7 +24,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use ratatui::crossterm::event::{
     self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
-    Event, MouseButton, MouseEventKind,
+    Event, KeyCode, KeyModifiers, MouseButton, MouseEventKind,
 };
 use ratatui::crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -56,6 +58,10 @@ pub struct Options {
     pub no_color: bool,
     /// Where remembered values live; `None` turns remembering off.
     pub history: Option<PathBuf>,
+    /// Where `e` writes notes (`notes_dir:` in the config); `None`: the current folder.
+    pub notes_dir: Option<PathBuf>,
+    /// Capture the mouse from the start (`mouse: true`); `m` toggles it.
+    pub mouse: bool,
 }
 
 /// Set when stdout is not the terminal (`cmd=$(aadsts-wizard --print)`): then the wizard draws
@@ -77,15 +83,15 @@ fn screen() -> Box<dyn Write + Send> {
 /// cursor back up over the panic message.
 static ENTERED: AtomicBool = AtomicBool::new(false);
 
-fn enter(out: &mut impl Write) -> std::io::Result<()> {
+fn enter(out: &mut impl Write, mouse: bool) -> std::io::Result<()> {
     ENTERED.store(true, Ordering::SeqCst);
     enable_raw_mode()?;
-    execute!(
-        out,
-        EnterAlternateScreen,
-        EnableMouseCapture,
-        EnableBracketedPaste
-    )
+    execute!(out, EnterAlternateScreen, EnableBracketedPaste)?;
+    // Off by default, so the terminal's own selection works; `m` turns it on.
+    if mouse {
+        execute!(out, EnableMouseCapture)?;
+    }
+    Ok(())
 }
 
 /// Undo [`enter`], once; every step is tried even if one fails.
@@ -114,6 +120,139 @@ impl Drop for Restore {
     }
 }
 
+/// Signals that end the wizard: it restores the terminal and exits with 128 + N.
+#[cfg(unix)]
+const ENDING_SIGNALS: [i32; 5] = [
+    signal_hook::consts::SIGTERM,
+    signal_hook::consts::SIGHUP,
+    signal_hook::consts::SIGINT,
+    signal_hook::consts::SIGQUIT,
+    signal_hook::consts::SIGUSR1,
+];
+#[cfg(not(unix))]
+const ENDING_SIGNALS: [i32; 2] = [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT];
+
+/// Leave the terminal as the shell wants it, stop as SIGTSTP would, and take the terminal
+/// back when continued (`fg`): raw mode, alternate screen and a full redraw.
+#[cfg(unix)]
+fn suspend_and_resume<B: ratatui::backend::Backend>(
+    terminal: &mut ratatui::Terminal<B>,
+    mouse: bool,
+) -> Result<()>
+where
+    B::Error: Send + Sync + 'static,
+{
+    leave();
+    // Stops the process here (the default action of SIGTSTP); returns after SIGCONT.
+    signal_hook::low_level::emulate_default_handler(signal_hook::consts::SIGTSTP)
+        .context("suspending")?;
+    enter(&mut screen(), mouse).context("setting up the terminal again")?;
+    // A blank frame, so the next draw repaints every cell of the fresh screen (clear() would
+    // ask the terminal for the cursor position, an answer the event thread would take).
+    terminal
+        .draw(|f| f.render_widget(ratatui::widgets::Clear, f.area()))
+        .context("redrawing")?;
+    Ok(())
+}
+
+/// Events from the terminal, read on their own thread so that the loop below stays in
+/// charge: it notices signals and a lost terminal even when reading would block or spin.
+fn spawn_reader() -> std::sync::mpsc::Receiver<std::io::Result<Event>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        loop {
+            let ev = event::read();
+            let failed = ev.is_err();
+            if tx.send(ev).is_err() || failed {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// The next message from the events that arrived together, read with the state as it is
+/// now (a key's meaning depends on the screen the previous key led to). Characters typed into
+/// the query in one burst become one `InputText`, so a paste without bracketed paste searches
+/// once; a burst with line breaks, or a very long one, is pasted error text for `explain`.
+fn next_msg(
+    app: &App,
+    pending: &mut std::collections::VecDeque<Event>,
+    area: ratatui::layout::Rect,
+) -> Option<Msg> {
+    let ev = pending.pop_front()?;
+    let typing_query = app.overlay.is_none() && matches!(app.screen, Screen::Search);
+    let plain_char = |ev: &Event| match ev {
+        Event::Key(k) if k.is_press() => (matches!(k.code, KeyCode::Char(_))
+            && !k
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT))
+        .then_some(k.code),
+        _ => None,
+    };
+    // Only a key that would type into the query starts a burst (`q` or `?` on an empty query
+    // keep their own meaning).
+    let types = match &ev {
+        Event::Key(k) if k.is_press() => {
+            matches!(keys::msg_for_key(app, *k), Some(Msg::Input(_)))
+        }
+        _ => false,
+    };
+    if typing_query
+        && types
+        && let Some(KeyCode::Char(c)) = plain_char(&ev)
+    {
+        let mut text = String::from(c);
+        let mut lines = 0;
+        loop {
+            match pending.front() {
+                Some(next) if let Some(KeyCode::Char(c)) = plain_char(next) => text.push(c),
+                Some(Event::Key(k)) if k.is_press() && k.code == KeyCode::Enter => {
+                    // Enter ends a typed query; inside a longer burst it is a pasted newline.
+                    if pending.len() == 1 && lines == 0 && text.len() < PASTE_CHARS {
+                        break;
+                    }
+                    text.push('\n');
+                    lines += 1;
+                }
+                _ => break,
+            }
+            pending.pop_front();
+        }
+        return Some(text_msg(text, lines));
+    }
+    match ev {
+        Event::Key(key) if key.is_press() => keys::msg_for_key(app, key),
+        Event::Paste(text) => Some(Msg::Paste(text)),
+        Event::Resize(..) => Some(Msg::Resize),
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::ScrollUp => Some(Msg::ScrollUp),
+            MouseEventKind::ScrollDown => Some(Msg::ScrollDown),
+            MouseEventKind::Down(MouseButton::Left) => {
+                view::row_at(app, area, m.column, m.row).map(Msg::Select)
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Key presses closer together than this belong to one burst (a paste); people type slower.
+const BURST_GAP: Duration = Duration::from_millis(50);
+
+/// Longer than this, typed text is a paste to explain, not a query.
+const PASTE_CHARS: usize = 256;
+
+fn text_msg(text: String, lines: usize) -> Msg {
+    if lines > 0 || text.len() >= PASTE_CHARS {
+        Msg::Paste(text)
+    } else if text.chars().count() == 1 {
+        Msg::Input(text.chars().next().unwrap_or(' '))
+    } else {
+        Msg::InputText(text)
+    }
+}
+
 /// The signal that ended the last run (0: none), so the caller can exit with 128 + N as
 /// shells do and `$(aadsts-wizard --print)` can tell an interrupted run from a chosen command.
 pub static ENDED_BY_SIGNAL: AtomicUsize = AtomicUsize::new(0);
@@ -138,14 +277,17 @@ fn terminal_gone(_tty: Option<&std::fs::File>) -> bool {
 /// Run the wizard; returns the command to print after the terminal is restored (`--print`).
 pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
     let stop = Arc::new(AtomicUsize::new(0));
-    for sig in [
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-        signal_hook::consts::SIGINT,
-    ] {
+    for sig in ENDING_SIGNALS {
         signal_hook::flag::register_usize(sig, Arc::clone(&stop), sig as usize)
             .context("installing signal handlers")?;
     }
+    #[cfg(unix)]
+    let suspend = {
+        let flag = Arc::new(AtomicBool::new(false));
+        signal_hook::flag::register(signal_hook::consts::SIGTSTP, Arc::clone(&flag))
+            .context("installing signal handlers")?;
+        flag
+    };
     ENDED_BY_SIGNAL.store(0, Ordering::Relaxed);
     let tty = std::fs::File::open("/dev/tty").ok();
     DRAW_ON_TTY.store(!std::io::stdout().is_terminal(), Ordering::Relaxed);
@@ -162,6 +304,7 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
     app.toast = opts.toast;
     app.shell = opts.shell.unwrap_or(app.shell);
     app.color &= !opts.no_color;
+    app.mouse = opts.mouse;
     if let Some(path) = &opts.history {
         let (history, warning) = store::load_history(path);
         app.history = history;
@@ -185,51 +328,67 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
 
     let mut out = screen();
     let _restore = Restore;
-    enter(&mut out).context("setting up the terminal")?;
+    enter(&mut out, opts.mouse).context("setting up the terminal")?;
     let mut terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(out))
         .context("setting up the terminal")?;
     let mut clipboard: Option<clipboard::Clipboard> = None;
 
     let test_panic = std::env::var_os("AADSTS_WIZARD_TEST_PANIC").is_some();
+    let events = spawn_reader();
+    let mut pending: std::collections::VecDeque<Event> = std::collections::VecDeque::new();
     while !app.quit {
         let signal = stop.load(Ordering::Relaxed);
         if signal != 0 {
             ENDED_BY_SIGNAL.store(signal, Ordering::Relaxed);
             break;
         }
+        #[cfg(unix)]
+        if suspend.swap(false, Ordering::Relaxed) {
+            suspend_and_resume(&mut terminal, app.mouse)?;
+        }
         if terminal_gone(tty.as_ref()) {
             ENDED_BY_SIGNAL.store(signal_hook::consts::SIGHUP as usize, Ordering::Relaxed);
             break;
         }
-        terminal
-            .draw(|frame| view::view(&app, frame))
-            .context("drawing")?;
-        // Only for the pseudo-terminal test in tests/e2e.rs: is the terminal restored on panic?
-        if test_panic {
-            panic!("AADSTS_WIZARD_TEST_PANIC is set");
-        }
-        if !event::poll(Duration::from_millis(200)).context("reading events")? {
-            continue;
-        }
-        let msg = match event::read().context("reading events")? {
-            Event::Key(key) if key.is_press() => keys::msg_for_key(&app, key),
-            Event::Paste(text) => Some(Msg::Paste(text)),
-            Event::Resize(..) => Some(Msg::Resize),
-            Event::Mouse(m) => match m.kind {
-                MouseEventKind::ScrollUp => Some(Msg::ScrollUp),
-                MouseEventKind::ScrollDown => Some(Msg::ScrollDown),
-                MouseEventKind::Down(MouseButton::Left) => {
-                    let area = terminal
-                        .size()
-                        .map(|s| ratatui::layout::Rect::new(0, 0, s.width, s.height))
-                        .unwrap_or_default();
-                    view::row_at(&app, area, m.column, m.row).map(Msg::Select)
+        if pending.is_empty() {
+            if let Err(e) = terminal.draw(|frame| view::view(&app, frame)) {
+                // A terminal that hung up between our checks fails the write (EIO): that is
+                // the terminal going away, not an error to report on it.
+                if terminal_gone(tty.as_ref()) {
+                    ENDED_BY_SIGNAL.store(signal_hook::consts::SIGHUP as usize, Ordering::Relaxed);
+                    break;
                 }
-                _ => None,
-            },
-            _ => None,
+                return Err(e).context("drawing");
+            }
+            // Only for the pseudo-terminal test in tests/e2e.rs: is the terminal restored on panic?
+            if test_panic {
+                panic!("AADSTS_WIZARD_TEST_PANIC is set");
+            }
+            let first = match events.recv_timeout(Duration::from_millis(200)) {
+                Ok(ev) => ev.context("reading events")?,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,
+                // The reader ended: the terminal is gone.
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            };
+            pending.push_back(first);
+            // A paste without bracketed paste arrives as many key presses in quick succession
+            // (in chunks, as the terminal writes them): gather everything that follows with
+            // gaps under BURST_GAP, up to a bound, so it becomes one message.
+            let started = std::time::Instant::now();
+            while pending.len() < 1_000_000 && started.elapsed() < Duration::from_secs(2) {
+                match events.recv_timeout(BURST_GAP) {
+                    Ok(ev) => pending.push_back(ev.context("reading events")?),
+                    Err(_) => break,
+                }
+            }
+        }
+        let area = terminal
+            .size()
+            .map(|s| ratatui::layout::Rect::new(0, 0, s.width, s.height))
+            .unwrap_or_default();
+        let Some(msg) = next_msg(&app, &mut pending, area) else {
+            continue;
         };
-        let Some(msg) = msg else { continue };
         let Some(effect) = update(&mut app, msg) else {
             continue;
         };
@@ -243,17 +402,31 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
                 if let (Some(text), Screen::Flow(f)) =
                     (app.notes(&crate::notes::utc_time(now)), &app.screen)
                 {
-                    let result = store::write_notes(std::path::Path::new("."), f.code, now, &text)
-                        .map(|p| p.display().to_string());
+                    let dir = opts
+                        .notes_dir
+                        .as_deref()
+                        .unwrap_or(std::path::Path::new("."));
+                    let result = store::save_notes(dir, f.code, now, &text);
                     update(&mut app, Msg::NotesSaved(result));
                 }
                 None
             }
+            Effect::SetMouse(on) => {
+                let mut out = screen();
+                let _ = if on {
+                    execute!(out, EnableMouseCapture)
+                } else {
+                    execute!(out, DisableMouseCapture)
+                };
+                None
+            }
             Effect::SaveHistory => {
-                if let Some(path) = &opts.history
-                    && let Err(e) = store::save_history(path, &app.history)
-                {
-                    app.toast = Some(e);
+                if let Some(path) = &opts.history {
+                    match store::save_history(path, &app.history) {
+                        // What the file holds now, other wizards' values included.
+                        Ok(merged) => app.history = merged,
+                        Err(e) => app.toast = Some(e),
+                    }
                 }
                 None
             }

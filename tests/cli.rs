@@ -173,3 +173,47 @@ fn no_terminal_and_no_subcommand_gives_hint_and_exit_2() {
     );
     assert!(stdout(&o).is_empty());
 }
+
+#[test]
+fn wizard_checks_var_like_walk() {
+    for (args, want) in [
+        (
+            vec!["7000222", "--var", "app-id=hello"],
+            "--var app-id: 'hello' is not a GUID",
+        ),
+        (
+            vec!["--var", "appid=x"],
+            "unknown name 'appid', did you mean 'app-id'?",
+        ),
+    ] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_aadsts-wizard"))
+            .args(&args)
+            .env("XDG_CONFIG_HOME", "/nonexistent")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("runs");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert!(err.contains("names: ") && err.contains("app-id"), "{err}");
+    }
+}
+
+/// `--help` and the man page list the same keys, the ones the wizard's help shows.
+#[test]
+fn help_and_man_list_the_wizard_keys() {
+    // Lines may wrap; compare with runs of white space as one space.
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let help = squash(&stdout(&run(&["--help"])));
+    // roff escapes '-' as '\-' and ' as '\*(Aq'; compare without the escapes.
+    let man = squash(
+        &stdout(&run(&["man"]))
+            .replace("\\-", "-")
+            .replace("\\*(Aq", "'"),
+    );
+    for k in aadsts_wizard::tui::keys::KEYS {
+        let what = squash(k.what);
+        assert!(help.contains(&what), "--help lacks {:?}", k.keys);
+        assert!(man.contains(&what), "man lacks {:?}: {}", k.keys, k.what);
+    }
+}

@@ -174,15 +174,6 @@ mod flows {
                 problems.push(format!("{code}: no leaf reachable in {}", flow.file));
             }
             if flow.codes.len() >= 5 {
-                // One code may use the flow's start; every other has an entry of its own.
-                let without_entry = flow
-                    .codes
-                    .iter()
-                    .filter(|c| !flow.entries.iter().any(|(e, _)| e == *c))
-                    .count();
-                if without_entry > 1 && !flow.entries.iter().any(|(c, _)| *c == code) {
-                    problems.push(format!("{code}: no entry in the family flow {}", flow.file));
-                }
                 let mut reachable = vec![start];
                 reachable.extend(paths.iter().flat_map(|(answers, _)| {
                     flow.follow(start, answers)
@@ -194,6 +185,17 @@ mod flows {
                 let named = reachable
                     .iter()
                     .any(|id| node_text(flow.node(*id)).contains(&code.to_string()));
+                // One code may use the flow's start; every other has an entry of its own, or
+                // is named on the way from the start (a family flow's opening question).
+                let without_entry = flow
+                    .codes
+                    .iter()
+                    .filter(|c| !flow.entries.iter().any(|(e, _)| e == *c))
+                    .count();
+                let has_entry = flow.entries.iter().any(|(c, _)| *c == code);
+                if without_entry > 1 && !has_entry && !named {
+                    problems.push(format!("{code}: no entry in the family flow {}", flow.file));
+                }
                 if !named {
                     problems.push(format!(
                         "{code}: nothing reachable from its entry in {} names it",

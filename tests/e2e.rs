@@ -111,6 +111,21 @@ impl Session {
         panic!("timed out waiting for {text:?}; screen:\n{}", self.screen());
     }
 
+    /// Wait until the screen no longer shows `text`.
+    fn wait_gone(&mut self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if !self.screen().contains(text) {
+                return;
+            }
+            self.pump(Duration::from_millis(50));
+        }
+        panic!(
+            "timed out waiting for {text:?} to go; screen:\n{}",
+            self.screen()
+        );
+    }
+
     fn send(&mut self, keys: &str) {
         self.writer.write_all(keys.as_bytes()).expect("write keys");
         self.writer.flush().expect("flush");
@@ -173,7 +188,7 @@ fn search_walk_copy_and_quit() {
     s.wait_for("Cause: Every client secret on the app registration has expired");
     s.wait_for("--id 11111111-2222-3333-4444-555555555555");
     s.send("c");
-    s.wait_for("sent to terminal clipboard (OSC 52)");
+    s.wait_for("copied az login --allow-no-subscriptions by OSC 52");
     let text = String::from_utf8_lossy(&s.raw).into_owned();
     assert!(
         text.contains("\x1b]52;c;"),
@@ -343,4 +358,369 @@ fn no_history_remembers_nothing() {
     s.send("q");
     assert_eq!(s.wait_exit(), 0);
     assert!(!state.path().join("aadsts-wizard").exists());
+}
+
+/// A long error pasted by a terminal without bracketed paste arrives as thousands of key
+/// presses at once: it is read as one paste (explained, its code opened), not searched once
+/// per character (which took minutes for 8,000 characters).
+#[test]
+fn a_paste_without_bracketed_paste_is_read_at_once() {
+    let mut s = Session::start(&[]);
+    s.wait_for("code, name or symptom");
+    // 8,000 characters. (crossterm's default mio reader, edge-triggered, left the tail of
+    // such a burst unread until the next key; the `use-dev-tty` reader polls level-triggered.)
+    let filler = "Correlation noise from a proxy log line ".repeat(200);
+    let text = format!(
+        "{filler}\rAADSTS7000222: The provided client secret keys for app are expired.\rTrace ID: 0d5e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a\r"
+    );
+    let started = Instant::now();
+    s.send(&text);
+    s.wait_for("7000222");
+    // wait_for gives up after 10 s; searching once per character took minutes.
+    assert!(started.elapsed() < Duration::from_secs(10));
+    s.send("\x03");
+    s.wait_exit();
+}
+
+/// `kill -TSTP` (or a job-control stop) gives the shell its screen back; `fg` (SIGCONT)
+/// brings the wizard back in raw mode on the alternate screen.
+#[cfg(unix)]
+#[test]
+fn suspend_and_continue_restore_each_side() {
+    let mut s = Session::start(&[]);
+    s.wait_for("code, name or symptom");
+    let pid = s.child.process_id().expect("child pid").to_string();
+    let kill = |sig: &str| {
+        let ok = std::process::Command::new("kill")
+            .args([sig, &pid])
+            .status()
+            .expect("kill runs")
+            .success();
+        assert!(ok, "kill {sig}");
+    };
+    kill("-TSTP");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !(s.left_alternate_screen() && s.raw_mode_off()) && Instant::now() < deadline {
+        s.pump(Duration::from_millis(50));
+    }
+    assert!(
+        s.left_alternate_screen(),
+        "alternate screen kept while suspended"
+    );
+    assert!(s.raw_mode_off(), "raw mode kept while suspended");
+    kill("-CONT");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while (s.left_alternate_screen() || s.raw_mode_off()) && Instant::now() < deadline {
+        s.pump(Duration::from_millis(50));
+    }
+    assert!(!s.raw_mode_off(), "raw mode not restored after SIGCONT");
+    assert!(
+        !s.left_alternate_screen(),
+        "alternate screen not restored after SIGCONT"
+    );
+    s.wait_for("code, name or symptom");
+    s.send("\x03");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+/// SSH drops, tmux kill-session, a closed window: the terminal goes away under the wizard,
+/// which must end (not spin on empty reads) and say so in its exit status. The pty is made
+/// here with openpty so that closing our one master descriptor really hangs it up.
+#[cfg(unix)]
+#[test]
+fn losing_the_terminal_ends_the_wizard() {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::os::unix::process::CommandExt;
+    let (mut master, mut slave) = (0, 0);
+    let size = libc::winsize {
+        ws_row: 24,
+        ws_col: 80,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: openpty writes two descriptors into the ints we pass.
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &size,
+        )
+    };
+    assert_eq!(rc, 0, "openpty");
+    // The child must not inherit the master, or closing ours would not hang the terminal up.
+    // SAFETY: fcntl on a descriptor we just opened.
+    unsafe { libc::fcntl(master, libc::F_SETFD, libc::FD_CLOEXEC) };
+    // SAFETY: both descriptors were just opened and are owned here alone.
+    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let state = tempfile::tempdir().expect("temp dir");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_aadsts-wizard"));
+    cmd.env("TERM", "xterm-256color")
+        .env("XDG_STATE_HOME", state.path())
+        .env("XDG_CONFIG_HOME", state.path())
+        .stdin(slave.try_clone().expect("dup"))
+        .stdout(slave.try_clone().expect("dup"))
+        // stderr to a file: the point is that the wizard ends; what it might print on a
+        // terminal that is gone cannot be read by anyone.
+        .stderr(std::fs::File::create(state.path().join("stderr")).expect("err file"));
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY as _, 0) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().expect("spawn");
+    drop(slave);
+    let mut reader = std::fs::File::from(master);
+    let mut buf = [0u8; 65536];
+    let mut seen = Vec::new();
+    while !String::from_utf8_lossy(&seen).contains("symptom") {
+        match reader.read(&mut buf) {
+            Ok(n) if n > 0 => seen.extend_from_slice(&buf[..n]),
+            _ => break,
+        }
+    }
+    assert!(
+        String::from_utf8_lossy(&seen).contains("symptom"),
+        "the wizard never drew"
+    );
+    drop(reader);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            use std::os::unix::process::ExitStatusExt;
+            // SIGHUP (128 + 1), killed by it, or an error reading the lost terminal (1).
+            let code = status.code().or(status.signal().map(|s| 128 + s));
+            assert!(
+                matches!(code, Some(129) | Some(1)),
+                "exit status {status:?}"
+            );
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the wizard kept running after its terminal went away");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The text of the last OSC 52 "set clipboard" sequence the program wrote.
+fn last_osc52(raw: &[u8]) -> String {
+    use base64::Engine;
+    let text = String::from_utf8_lossy(raw);
+    let start = text.rfind("\x1b]52;c;").expect("an OSC 52 sequence") + "\x1b]52;c;".len();
+    let end = start + text[start..].find('\x07').expect("terminated");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(&text[start..end])
+        .expect("base64");
+    String::from_utf8(bytes).expect("UTF-8")
+}
+
+#[test]
+fn copy_all_leaves_out_state_changing_commands() {
+    let mut s = Session::start(&["--flows", FIXTURES, "7000222"]);
+    s.wait_for("Does the app registration still have a secret");
+    s.send("1");
+    s.wait_for("Cause: Every client secret");
+    s.send("a");
+    s.wait_for("copied 2 read-only command(s)");
+    let copied = last_osc52(&s.raw);
+    assert!(
+        copied.contains("az ad app credential list --id <app-id>"),
+        "{copied}"
+    );
+    assert!(
+        !copied.contains("az ad app credential reset"),
+        "a state-changing command was in the block: {copied}"
+    );
+    // On its own, c asks first and names what it changes; a second c copies it.
+    s.send("jjc");
+    s.wait_for("This changes state: Add a new secret valid for one year");
+    s.send("c");
+    s.wait_for("copied az ad app credential reset");
+    assert!(last_osc52(&s.raw).starts_with("az ad app credential reset --id <app-id>"));
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+#[test]
+fn esc_returns_from_a_related_code_to_the_result() {
+    let mut s = Session::start(&["--flows", FIXTURES, "7000222"]);
+    s.wait_for("Does the app registration still have a secret");
+    s.send("1");
+    s.wait_for("Cause: Every client secret");
+    s.send("1");
+    s.wait_for("from AADSTS7000222");
+    assert!(s.screen().contains("AADSTS7000215"), "{}", s.screen());
+    s.send("\x1b");
+    s.wait_for("start › No, every secret has expired");
+    assert!(
+        s.screen().contains("Cause: Every client secret"),
+        "{}",
+        s.screen()
+    );
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+#[test]
+fn the_leaf_at_80x24_shows_the_fix_and_the_command() {
+    let mut s = Session::start(&["--flows", FIXTURES, "7000222"]);
+    s.wait_for("Does the app registration still have a secret");
+    s.send("1");
+    for want in [
+        "3. Delete the expired secret once the app works again.",
+        "Cause: Every client secret",
+        "Fix",
+        "1. Create a new secret",
+        "› # Sign in first",
+        "az login --allow-no-subscriptions",
+        "? help · q quit",
+    ] {
+        // Everything on one 80x24 screen at once, without scrolling.
+        s.wait_for(want);
+    }
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+#[test]
+fn slash_opens_search_from_a_flow() {
+    let mut s = Session::start(&["--flows", FIXTURES, "7000222"]);
+    s.wait_for("Does the app registration still have a secret");
+    s.send("1");
+    s.wait_for("Cause: Every client secret");
+    s.send("/");
+    s.wait_for("code, name or symptom");
+    s.send("50012");
+    s.wait_for("> 50012");
+    // Esc clears the query, Esc again goes back to the result.
+    s.send("\x1b");
+    s.wait_gone("> 50012");
+    s.wait_for("Esc back");
+    s.send("\x1b");
+    s.wait_for("Cause: Every client secret");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+#[test]
+fn esc_or_q_on_an_empty_query_quits() {
+    for key in ["\x1b", "q"] {
+        let mut s = Session::start(&[]);
+        s.wait_for("code, name or symptom");
+        s.send(key);
+        assert_eq!(s.wait_exit(), 0, "{key:?}");
+        assert!(s.left_alternate_screen());
+    }
+}
+
+/// Ends the private tmux server even when the test fails.
+struct TmuxServer(String);
+
+impl TmuxServer {
+    fn cmd(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new("tmux")
+            .args(["-L", &self.0])
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .expect("tmux runs")
+    }
+
+    fn wait_for(&self, what: &str, args: &[&str], want: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            last = String::from_utf8_lossy(&self.cmd(args).stdout).into_owned();
+            if last.contains(want) {
+                return last;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("timed out waiting for {want:?} in {what}:\n{last}");
+    }
+}
+
+impl Drop for TmuxServer {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+/// Inside tmux with its default settings (`set-clipboard external`, no config file), `c` puts
+/// the command in tmux's buffer: `tmux show-buffer` prints it.
+#[test]
+fn copy_in_tmux_lands_in_its_buffer() {
+    if std::process::Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        println!("skipped: tmux is not installed");
+        return;
+    }
+    let state = tempfile::tempdir().expect("state dir");
+    let server = TmuxServer(format!("aadsts-wizard-test-{}", std::process::id()));
+    let command = format!(
+        "'{}' --flows '{FIXTURES}' 7000222",
+        env!("CARGO_BIN_EXE_aadsts-wizard")
+    );
+    let started = std::process::Command::new("tmux")
+        .args(["-L", &server.0, "-f", "/dev/null", "new-session", "-d"])
+        .args(["-x", "80", "-y", "24", "-s", "w", &command])
+        .env_remove("TMUX")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .env("XDG_STATE_HOME", state.path())
+        .env("TERM", "xterm-256color")
+        .status()
+        .expect("tmux starts");
+    assert!(started.success());
+    let pane = ["capture-pane", "-p", "-t", "w"];
+    server.wait_for(
+        "the pane",
+        &pane,
+        "Does the app registration still have a secret",
+    );
+    let default = server.cmd(&["show-options", "-s", "set-clipboard"]);
+    assert!(
+        String::from_utf8_lossy(&default.stdout).contains("external"),
+        "not tmux's default setting"
+    );
+    assert!(server.cmd(&["send-keys", "-t", "w", "1"]).status.success());
+    server.wait_for("the pane", &pane, "Cause: Every client secret");
+    assert!(
+        server
+            .cmd(&["send-keys", "-t", "w", "j", "c"])
+            .status
+            .success()
+    );
+    server.wait_for("the pane", &pane, "to tmux's buffer");
+    let buffer = server.wait_for(
+        "tmux show-buffer",
+        &["show-buffer"],
+        "az ad app credential list --id <app-id> -o table",
+    );
+    assert_eq!(buffer, "az ad app credential list --id <app-id> -o table");
+}
+
+/// `TERM=dumb` (an Emacs shell buffer, a plain console) gets a hint and exit 2, not a
+/// full-screen wizard drawn as escape codes.
+#[test]
+fn a_dumb_terminal_gets_a_hint_instead_of_the_wizard() {
+    let mut s = Session::start_with_env(&[], &[("TERM", "dumb")]);
+    assert_eq!(s.wait_exit(), 2);
+    let text = String::from_utf8_lossy(&s.raw);
+    assert!(text.contains("TERM=dumb"), "{text}");
+    assert!(
+        !text.contains("\x1b[?1049h"),
+        "the alternate screen was entered"
+    );
 }

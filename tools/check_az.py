@@ -45,7 +45,8 @@ AZ_VENV = os.environ.get('AZ_VENV') or os.path.expanduser('~/.cache/aadsts-wizar
 PLACEHOLDER = re.compile(r'<([A-Za-z][\w.-]*)>')
 VALUE_OF_KIND = {'guid': '00000000-0000-0000-0000-000000000001',
                  'upn': 'user@contoso.com',
-                 'domain': 'contoso.com'}
+                 'domain': 'contoso.com',
+                 'tenant': '00000000-0000-0000-0000-000000000001'}
 DEFAULT_VALUE = 'placeholder'
 # What `$(...)` and `$VAR` stand for: a value the user's shell supplies.
 SHELL_VALUE = 'placeholder'

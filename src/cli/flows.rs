@@ -9,8 +9,11 @@ use serde_json::{Value, json};
 
 use aadsts_wizard::catalog::{Catalog, parse_code};
 use aadsts_wizard::command::{Shell, Values};
+use aadsts_wizard::evidence;
 use aadsts_wizard::flow::library::{Library, Origin};
-use aadsts_wizard::flow::{Command as FlowCommand, Flow, FlowError, Node, NodeId, WalkError};
+use aadsts_wizard::flow::{
+    Command as FlowCommand, Flow, FlowError, Node, NodeId, Step, WalkError, Walked,
+};
 use aadsts_wizard::notes::{self, Ids, Session};
 
 use crate::sources;
@@ -52,11 +55,17 @@ impl From<ShellArg> for Shell {
 
 #[derive(Debug, Args)]
 pub struct WalkArgs {
-    /// The code whose flow to walk.
-    pub code: String,
-    /// Choose answer N (1-based) at each question in turn; repeat for each step.
+    /// The code whose flow to walk (with --evidence: default, the event's error code).
+    #[arg(required_unless_present = "evidence")]
+    pub code: Option<String>,
+    /// Choose answer N (1-based) at each question in turn; repeat for each step. With
+    /// --evidence, they answer the questions the sign-in event does not decide, in order.
     #[arg(long = "answer", short = 'a', value_name = "N")]
     pub answers: Vec<usize>,
+    /// A sign-in event (Graph, PowerShell, Entra admin center JSON/CSV or Log Analytics rows;
+    /// `-` for stdin): answers the questions it decides and fills in values.
+    #[arg(long, value_name = "FILE")]
+    pub evidence: Option<String>,
     /// A value for a placeholder, e.g. --var app-id=1111...; repeatable.
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
@@ -87,7 +96,9 @@ pub fn run_flows(cmd: FlowsCommand, cli_paths: &sources::FlowDirs) -> Result<Exi
         FlowsCommand::Validate { paths } => validate(&catalog, cli_paths, &paths),
         FlowsCommand::List { json } => {
             let lib = sources::library(&catalog, cli_paths);
-            report_problems(&lib.problems);
+            // A listing answers "what serves each code": parse every user flow to say which
+            // ones do not load (other commands parse a user flow only when it is used).
+            report_problems(&lib.check_all());
             list(&catalog, &lib, json)
         }
         FlowsCommand::Show { code, json } => {
@@ -300,81 +311,169 @@ fn flow_text(flow: &Flow) -> String {
     s
 }
 
-/// Parse and check `--var NAME=VALUE` against the flow's placeholders.
-fn parse_vars(flow: &Flow, vars: &[String]) -> Result<Values, String> {
-    let mut values = Values::new();
-    let names = || {
-        flow.placeholders
-            .iter()
-            .map(|p| p.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    for v in vars {
-        let Some((name, value)) = v.split_once('=') else {
-            return Err(format!(
-                "--var '{v}' should be NAME=VALUE, e.g. app-id=11111111-2222-3333-4444-555555555555"
-            ));
-        };
-        let Some(ph) = flow.placeholder(name) else {
-            return Err(format!(
-                "this flow has no value '{name}'; it takes: {}",
-                names()
-            ));
-        };
-        if let Err(expected) = ph.kind.check(value) {
-            return Err(format!("--var {name}: '{value}' is not {expected}"));
-        }
-        values.insert(name.to_string(), value.to_string());
+/// Read `--evidence FILE|-` (at most [`evidence::MAX_BYTES`]); the error is one line.
+fn read_evidence(path: &str) -> Result<evidence::Document, String> {
+    let text = if path == "-" {
+        evidence::read_bounded(std::io::stdin().lock())
+    } else {
+        std::fs::File::open(path).and_then(evidence::read_bounded)
     }
-    Ok(values)
+    .map_err(|e| format!("--evidence {path}: {e}"))?;
+    evidence::read(&text).map_err(|e| format!("--evidence {path}: {e}"))
+}
+
+/// The flow's placeholders the event can fill, not already given with --var.
+fn evidence_values(flow: &Flow, event: &Value, values: &Values) -> Vec<(String, String)> {
+    evidence::values(event)
+        .into_iter()
+        .filter(|(name, v)| {
+            !values.contains_key(*name)
+                && flow
+                    .placeholder(name)
+                    .is_some_and(|p| p.kind.check(v).is_ok())
+        })
+        .map(|(n, v)| (n.to_string(), v))
+        .collect()
 }
 
 pub fn walk(args: WalkArgs, cli_paths: &sources::FlowDirs) -> Result<ExitCode> {
     let catalog = crate::cli::catalog()?;
     let lib = sources::library(&catalog, cli_paths);
     report_problems(&lib.problems);
-    let Some(flow) = flow_for(&catalog, &lib, &args.code) else {
+    let doc = match args.evidence.as_deref().map(read_evidence) {
+        None => None,
+        Some(Ok(doc)) => Some(doc),
+        Some(Err(msg)) => {
+            errln!("error: {msg}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let wanted = args.code.as_deref().and_then(parse_code);
+    let event = doc.as_ref().and_then(|d| evidence::pick(&d.events, wanted));
+    let code_text = match (&args.code, event.and_then(evidence::code)) {
+        (Some(c), _) => c.clone(),
+        (None, Some(c)) => c.to_string(),
+        (None, None) => {
+            errln!(
+                "error: the sign-in event has no error code (status.errorCode); name the code: aadsts-wizard walk CODE --evidence FILE"
+            );
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let Some(flow) = flow_for(&catalog, &lib, &code_text) else {
         return Ok(ExitCode::from(1));
     };
-    let code = parse_code(&args.code).unwrap_or(flow.codes[0]);
-    let values = match parse_vars(flow, &args.vars) {
+    let code = parse_code(&code_text).unwrap_or(flow.codes[0]);
+    let mut values = match aadsts_wizard::flow::vars::parse(&flow.placeholders, &args.vars) {
         Ok(v) => v,
         Err(msg) => {
             errln!("error: {msg}");
             return Ok(ExitCode::from(2));
         }
     };
+    let mut filled = Vec::new();
+    if let (Some(doc), Some(ev)) = (&doc, event) {
+        for w in &doc.warnings {
+            errln!("warning: {w}");
+        }
+        if doc.events.len() > 1 {
+            errln!(
+                "note: {} events in the evidence; using the one with id '{}'",
+                doc.events.len(),
+                ev["id"].as_str().unwrap_or("?")
+            );
+        }
+        if let Some(c) = evidence::code(ev).filter(|c| !flow.codes.contains(c)) {
+            errln!("warning: the sign-in event's error code is {c}, not {code}");
+        }
+        filled = evidence_values(flow, ev, &values);
+        values.extend(filled.iter().cloned());
+    }
     let start = flow.start_for(code);
-    let (steps, node) = match flow.follow(start, &args.answers) {
+    let walked = match event {
+        Some(ev) => flow.follow_evidence(start, ev, &args.answers),
+        None => flow
+            .follow(start, &args.answers)
+            .map(|(steps, node)| Walked {
+                steps: steps.into_iter().map(|s| (s, None)).collect(),
+                node,
+                stopped: None,
+            }),
+    };
+    let walked = match walked {
         Ok(r) => r,
         Err(e) => {
             errln!("error: {e}");
-            if matches!(e, WalkError::OutOfRange { .. } | WalkError::PastLeaf { .. }) {
+            if event.is_none()
+                && matches!(e, WalkError::OutOfRange { .. } | WalkError::PastLeaf { .. })
+            {
                 print_valid_answers(flow, start, &args.answers);
             }
             return Ok(ExitCode::from(2));
         }
     };
+    let steps: Vec<Step> = walked.steps.iter().map(|(s, _)| s.clone()).collect();
+    let from_log: Vec<(usize, String)> = walked
+        .steps
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, r))| r.clone().map(|r| (i, r)))
+        .collect();
+    let node = walked.node;
     let shell = args.shell.map(Shell::from);
     if args.json {
-        let path: Vec<Value> = steps
+        let path: Vec<Value> = walked
+            .steps
             .iter()
-            .map(|s| {
+            .map(|(s, reason)| {
                 let (q, a) = flow.describe(s);
-                json!({"question": q, "answer": a})
+                let mut o = json!({"question": q, "answer": a});
+                if doc.is_some() {
+                    o["source"] = json!(if reason.is_some() {
+                        "evidence"
+                    } else {
+                        "answer"
+                    });
+                }
+                if let Some(r) = reason {
+                    o["reason"] = json!(format!("from the sign-in log: {r}"));
+                }
+                o
             })
             .collect();
-        let out = json!({
+        let mut out = json!({
             "code": code.to_string(),
             "flow": flow.file,
             "title": flow.title,
             "path": path,
             "node": node_json(flow, node, &values, shell),
         });
+        if let (Some(doc), Some(ev)) = (&doc, event) {
+            let (trace, correlation, time) = evidence::ids(ev);
+            out["evidence"] = json!({
+                "format": doc.format,
+                "events": doc.events.len(),
+                "trace_id": trace,
+                "correlation_id": correlation,
+                "time": time,
+                "values": filled.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect::<serde_json::Map<String, Value>>(),
+                "stopped": walked.stopped,
+                "warnings": doc.warnings,
+            });
+        }
         jsonln!(&out);
     } else if args.markdown {
-        let ids = Ids::default();
+        let ids = match event {
+            Some(ev) => {
+                let (trace_id, correlation_id, timestamp) = evidence::ids(ev);
+                Ids {
+                    trace_id,
+                    correlation_id,
+                    timestamp,
+                }
+            }
+            None => Ids::default(),
+        };
         let time = crate::cli::utc_now();
         out!(
             "{}",
@@ -387,14 +486,20 @@ pub fn walk(args: WalkArgs, cli_paths: &sources::FlowDirs) -> Result<ExitCode> {
                 values: &values,
                 ids: &ids,
                 time: &time,
-                shell
+                shell,
+                evidence: &from_log,
             })
         );
     } else {
-        out!(
-            "{}",
-            walk_text(flow, code, &steps, node, &values, shell, &args.answers)
-        );
+        let mut text = walk_text(flow, code, &walked, &values, shell, &args.answers);
+        if !filled.is_empty() {
+            let names: Vec<&str> = filled.iter().map(|(n, _)| n.as_str()).collect();
+            text.push_str(&format!(
+                "\nFilled from the sign-in log: {}\n",
+                names.join(", ")
+            ));
+        }
+        out!("{text}");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -470,21 +575,29 @@ fn commands_text(flow: &Flow, id: NodeId, values: &Values, shell: Option<Shell>)
 fn walk_text(
     flow: &Flow,
     code: u32,
-    steps: &[aadsts_wizard::flow::Step],
-    node: NodeId,
+    walked: &Walked,
     values: &Values,
     shell: Option<Shell>,
     answers: &[usize],
 ) -> String {
+    let node = walked.node;
     let mut s = format!("AADSTS{code}: {}\n", flow.title);
-    for step in steps {
+    for (step, reason) in &walked.steps {
         let (q, a) = flow.describe(step);
         s.push_str(&format!("  {q}\n    -> {a}\n"));
+        if let Some(r) = reason {
+            s.push_str(&format!("       (from the sign-in log: {r})\n"));
+        }
     }
     let wrap = |t: &str, indent: usize| crate::cli::wrap(t, 76 - indent, indent);
     match flow.node(node) {
         Node::Question(q) => {
             s.push_str(&format!("\n{}\n", q.text));
+            if let Some(why) = &walked.stopped {
+                s.push_str(&format!(
+                    "  The sign-in event does not decide this: {why}.\n"
+                ));
+            }
             if let Some(h) = &q.help {
                 s.push_str(&format!("  {}\n", wrap(h, 2)));
             }

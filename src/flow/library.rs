@@ -24,20 +24,104 @@ pub struct SourceFile {
     pub origin: Origin,
 }
 
-#[derive(Debug)]
 enum Slot {
     Loaded(Flow),
     /// Parsed on first use; `None` once it turned out to be invalid.
     Lazy(EmbeddedFlow, OnceLock<Option<Flow>>),
+    /// A user's file, indexed from its first lines and read and parsed on first use.
+    File(FileHead, OnceLock<Result<Flow, Vec<FlowError>>>),
+}
+
+impl std::fmt::Debug for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Slot::Loaded(flow) => write!(f, "Loaded({})", flow.file),
+            Slot::Lazy(e, _) => write!(f, "Lazy({})", e.path),
+            Slot::File(h, _) => write!(f, "File({})", h.path),
+        }
+    }
+}
+
+/// What a flow file's first lines say: enough to index it without parsing it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileHead {
+    pub path: String,
+    pub origin: Origin,
+    pub codes: Vec<u32>,
+    pub fallback: bool,
+    pub title: String,
+}
+
+/// Reads a user's flow file when it is first needed: its text, or the problems reading it.
+pub type ReadFile = Box<dyn Fn(&str) -> Result<String, Vec<FlowError>> + Send + Sync>;
+
+/// The top-level `codes:`, `fallback:` and `title:` of a flow file, read from its first lines
+/// the way flows are written (`codes: [50012, 7000222]` or a block list under `codes:`, plain
+/// or quoted title). `None` when they are not there in that form: such a file is read and
+/// parsed whole instead. The loader checks the same values again when the flow is used.
+pub fn scan_head(text: &str) -> Option<(Vec<u32>, bool, String)> {
+    let mut codes: Option<Vec<u32>> = None;
+    let mut fallback = false;
+    let mut title = None;
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        if line.starts_with([' ', '\t', '-', '#']) || line.trim().is_empty() {
+            continue;
+        }
+        let (key, value) = line.split_once(':')?;
+        let value = value.trim();
+        match key {
+            "codes" if value.starts_with('[') => {
+                let inner = value.strip_prefix('[')?.strip_suffix(']')?;
+                codes = Some(
+                    inner
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|c| !c.is_empty())
+                        .map(|c| c.parse().ok())
+                        .collect::<Option<Vec<u32>>>()?,
+                );
+            }
+            "codes" if value.is_empty() => {
+                let mut list = Vec::new();
+                while let Some(item) = lines.peek().and_then(|l| l.trim_start().strip_prefix("- "))
+                {
+                    list.push(item.trim().parse().ok()?);
+                    lines.next();
+                }
+                codes = Some(list);
+            }
+            "codes" => return None,
+            "fallback" => fallback = value == "true",
+            "title" => {
+                let t = value
+                    .strip_prefix('"')
+                    .and_then(|v| v.strip_suffix('"'))
+                    .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+                    .unwrap_or(value);
+                title = Some(t.to_string());
+            }
+            _ => {}
+        }
+        if codes.is_some() && title.is_some() {
+            break;
+        }
+    }
+    let codes = codes.unwrap_or_default();
+    (!codes.is_empty() || fallback).then(|| (codes, fallback, title.unwrap_or_default()))
 }
 
 /// Every flow that loaded, which flow serves each code, and the problems of those that did not.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Library {
     /// Needed to check a lazily parsed flow's codes; only set when there are lazy flows.
     catalog: Option<Catalog>,
+    /// Reads the user files indexed by their heads.
+    read_file: Option<ReadFile>,
     flows: Vec<(Slot, Origin)>,
-    by_code: BTreeMap<u32, usize>,
+    /// Every flow naming a code, in load order: the last one that loads serves it, so a user
+    /// file that turns out broken when first used falls back to the one it would replace.
+    by_code: BTreeMap<u32, Vec<usize>>,
     fallback: Option<usize>,
     pub problems: Vec<FlowError>,
 }
@@ -74,6 +158,27 @@ impl Library {
         lib
     }
 
+    /// The shipped flows, then user files known by their heads (see [`scan_head`]): each is
+    /// read with `read_file` and parsed when a code it serves is first asked for, so thousands
+    /// of user flows cost nothing until used. `files` are user files whose heads could not be
+    /// read; they are loaded now.
+    pub fn with_embedded_and_heads(
+        catalog: &Catalog,
+        embedded: &[EmbeddedFlow],
+        heads: Vec<FileHead>,
+        files: &[SourceFile],
+        read_file: ReadFile,
+    ) -> Library {
+        let mut lib = Library::with_embedded(catalog, embedded, &[]);
+        lib.read_file = Some(read_file);
+        for head in heads {
+            let (codes, fallback, origin) = (head.codes.clone(), head.fallback, head.origin);
+            lib.index(&codes, fallback, Slot::File(head, OnceLock::new()), origin);
+        }
+        lib.add_files(catalog, files);
+        lib
+    }
+
     fn add_files(&mut self, catalog: &Catalog, files: &[SourceFile]) {
         for f in files {
             match load(&f.path, &f.text, catalog) {
@@ -90,7 +195,7 @@ impl Library {
     fn index(&mut self, codes: &[u32], fallback: bool, slot: Slot, origin: Origin) {
         let idx = self.flows.len();
         for code in codes {
-            self.by_code.insert(*code, idx);
+            self.by_code.entry(*code).or_default().push(idx);
         }
         if fallback {
             self.fallback = Some(idx);
@@ -120,6 +225,26 @@ impl Library {
                     None => Err(errors),
                 }
             }
+            Slot::File(head, cell) => cell
+                .get_or_init(|| {
+                    let (Some(read), Some(catalog)) = (&self.read_file, &self.catalog) else {
+                        return Err(Vec::new());
+                    };
+                    let text = read(&head.path)?;
+                    let flow = load(&head.path, &text, catalog)?;
+                    if flow.codes != head.codes || flow.fallback != head.fallback {
+                        return Err(vec![FlowError {
+                            file: head.path.clone(),
+                            line: 1,
+                            column: 1,
+                            message: "the file changed while the program ran; run it again"
+                                .to_string(),
+                        }]);
+                    }
+                    Ok(flow)
+                })
+                .as_ref()
+                .map_err(Clone::clone),
         }
     }
 
@@ -137,14 +262,24 @@ impl Library {
 
     /// The flow that serves `code`.
     pub fn for_code(&self, code: u32) -> Option<&Flow> {
-        self.by_code.get(&code).and_then(|&i| self.flow(i).ok())
+        self.serving(code).map(|(_, flow)| flow)
+    }
+
+    /// The index and flow of the last flow naming `code` that loads.
+    fn serving(&self, code: u32) -> Option<(usize, &Flow)> {
+        self.by_code
+            .get(&code)?
+            .iter()
+            .rev()
+            .find_map(|&i| self.flow(i).ok().map(|f| (i, f)))
     }
 
     /// Codes with a flow, each with the flow serving it and its origin, by code.
     pub fn codes(&self) -> impl Iterator<Item = (u32, &Flow, Origin)> {
-        self.by_code
-            .iter()
-            .filter_map(|(c, &i)| Some((*c, self.flow(i).ok()?, self.flows[i].1)))
+        self.by_code.keys().filter_map(|&c| {
+            let (i, flow) = self.serving(c)?;
+            Some((c, flow, self.flows[i].1))
+        })
     }
 
     /// The general triage flow for codes without a flow of their own.
@@ -159,15 +294,57 @@ impl Library {
 
     /// The title and file of the flow serving `code`, without parsing it.
     pub fn title_of(&self, code: u32) -> Option<(&str, &str)> {
-        let idx = *self.by_code.get(&code)?;
+        let idx = *self.by_code.get(&code)?.last()?;
         Some(match &self.flows[idx].0 {
             Slot::Loaded(flow) => (flow.title.as_str(), flow.file.as_str()),
             Slot::Lazy(e, _) => (e.title, e.path),
+            Slot::File(h, _) => (h.title.as_str(), h.path.as_str()),
         })
+    }
+
+    /// The placeholders every loaded flow declares (parsing the lazy ones), for checking
+    /// `--var` before a flow is chosen.
+    pub fn placeholders(&self) -> Vec<crate::flow::Placeholder> {
+        let mut out: Vec<crate::flow::Placeholder> = Vec::new();
+        for idx in 0..self.flows.len() {
+            if let Ok(flow) = self.flow(idx) {
+                for p in &flow.placeholders {
+                    if !out.iter().any(|o| o.name == p.name && o.kind == p.kind) {
+                        out.push(p.clone());
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Whether a flow serves `code`, without parsing it.
     pub fn has_flow(&self, code: u32) -> bool {
         self.by_code.contains_key(&code)
+    }
+}
+
+#[cfg(test)]
+mod head_tests {
+    use super::*;
+
+    #[test]
+    fn heads_are_read_from_the_first_lines() {
+        assert_eq!(
+            scan_head("# c\ncodes: [50012, 7000222]\ntitle: \"A: b\"\nstart: x\n"),
+            Some((vec![50012, 7000222], false, "A: b".to_string()))
+        );
+        assert_eq!(
+            scan_head("title: T\ncodes:\n  - 50012\n  - 50013\nnodes:\n"),
+            Some((vec![50012, 50013], false, "T".to_string()))
+        );
+        assert_eq!(
+            scan_head("fallback: true\ntitle: Triage\n"),
+            Some((vec![], true, "Triage".to_string()))
+        );
+        // Anything else is parsed whole.
+        for odd in ["codes: [1, x]", "codes: *a", "{codes: [1]}", "junk", ""] {
+            assert_eq!(scan_head(odd), None, "{odd}");
+        }
     }
 }

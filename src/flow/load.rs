@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use crate::catalog::Catalog;
 use crate::command::{CommandTemplate, Shell};
 use crate::flow::raw::{RawCommand, RawFlow, RawNode};
+use crate::flow::when::Condition;
 use crate::flow::{
     Answer, Command, Flow, Leaf, Needs, Node, NodeId, Placeholder, Question, Unavailable, validate,
 };
@@ -341,9 +342,17 @@ fn build_node(
                     &a.next,
                     &format!("answer '{}' of '{key}'", a.label),
                 );
+                let when = a.when.and_then(|w| match Condition::parse(&w) {
+                    Ok(c) => Some(c),
+                    Err(e) => {
+                        p.at(&format!("{apath}.when"), e);
+                        None
+                    }
+                });
                 answers.push(next.map(|next| Answer {
                     label: a.label,
                     next,
+                    when,
                 }));
             }
             let answers: Option<Vec<Answer>> = answers.into_iter().collect();

@@ -55,6 +55,8 @@ pub struct RawNode {
 pub struct RawAnswer {
     pub label: String,
     pub next: String,
+    /// A JMESPath condition over the sign-in event that makes this the answer.
+    pub when: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -16,8 +16,12 @@ pub struct Data {
     pub searcher: Searcher,
 }
 
-/// How many results the search screen keeps.
-pub const SEARCH_LIMIT: usize = 200;
+/// How many results the search screen keeps: all of them, so every code can be reached by
+/// scrolling the empty search.
+pub const SEARCH_LIMIT: usize = usize::MAX;
+
+/// How many screens Esc can go back through.
+pub const BACK_LIMIT: usize = 64;
 
 pub struct SearchState {
     pub query: String,
@@ -49,9 +53,29 @@ pub struct FlowState<'d> {
     pub selected: usize,
     /// Lines scrolled in the text panel.
     pub scroll: u16,
+    /// The answer the loaded sign-in event picks at this question, and why (one line).
+    pub suggestion: Option<(usize, String)>,
+    /// Steps (index into `steps`) answered as the sign-in event said, with why; for notes.
+    pub from_log: Vec<(usize, String)>,
+    /// Show a leaf's explanation even when it pushes the fix off a small screen (`w`).
+    pub show_why: bool,
 }
 
 impl<'d> FlowState<'d> {
+    /// Work out what `event` says about the question on screen and pre-select that answer.
+    pub fn suggest(&mut self, event: Option<&serde_json::Value>) {
+        self.suggestion = match (event, self.node()) {
+            (Some(ev), Node::Question(_)) => match self.flow.decide(self.at, ev) {
+                crate::flow::Decision::Decided { answer, reason } => Some((answer, reason)),
+                crate::flow::Decision::Undecided { .. } => None,
+            },
+            _ => None,
+        };
+        if let Some((i, _)) = &self.suggestion {
+            self.selected = *i;
+        }
+    }
+
     pub fn node(&self) -> &'d Node {
         self.flow.node(self.at)
     }
@@ -73,6 +97,34 @@ impl<'d> FlowState<'d> {
             .chain(node.commands())
             .filter(|c| c.shell == shell)
             .collect()
+    }
+
+    /// The related codes of the leaf on screen, without the code itself (a family flow's leaf
+    /// lists its siblings, and opening the code on screen again would only restart it).
+    pub fn related(&self) -> Vec<u32> {
+        let Node::Leaf(l) = self.node() else {
+            return Vec::new();
+        };
+        let mut out: Vec<u32> = Vec::new();
+        for &c in &l.related {
+            if c != self.code && !out.contains(&c) {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// The values a command on screen for `shell` uses, in order of first use.
+    pub fn placeholders_on_screen(&self, shell: Shell) -> Vec<&'d str> {
+        let mut names: Vec<&'d str> = Vec::new();
+        for c in self.commands(shell) {
+            for n in c.template.placeholders() {
+                if n != "error-code" && !names.contains(&n) {
+                    names.push(n);
+                }
+            }
+        }
+        names
     }
 
     pub fn row_count(&self, shell: Shell) -> usize {
@@ -112,13 +164,42 @@ impl Field {
 }
 
 pub struct ValuesForm {
+    /// The values the commands on screen use first, then the flow's others.
     pub fields: Vec<Field>,
+    /// How many of `fields` the commands on screen use.
+    pub on_screen: usize,
+    /// Whether the flow's other values are shown too (Ctrl-O).
+    pub all: bool,
     pub selected: usize,
+}
+
+impl ValuesForm {
+    /// The fields shown and reachable.
+    pub fn visible(&self) -> usize {
+        if self.all {
+            self.fields.len()
+        } else {
+            self.on_screen
+        }
+    }
+}
+
+/// A state-changing command waiting for a second `c` before it is copied.
+pub struct Confirm {
+    /// The command with its values: what is copied.
+    pub text: String,
+    /// What it changes (the command's title) and the whole command as shown (secrets masked).
+    pub title: String,
+    pub shown: String,
 }
 
 /// Something drawn over the current screen that takes the keys.
 pub enum Overlay {
-    Help,
+    /// Keys of the screen below, scrolled by `scroll` lines.
+    Help {
+        scroll: u16,
+    },
+    Confirm(Confirm),
     Values(ValuesForm),
     /// The paste box: text typed or pasted, to run through `explain`.
     Paste(String),
@@ -133,13 +214,24 @@ pub struct App<'d> {
     pub data: &'d Data,
     pub search: SearchState,
     pub screen: Screen<'d>,
+    /// Where Esc goes back to when the flow on screen is at its start: the screens left by
+    /// opening a related code, `/` or a search result, most recent last.
+    pub back: Vec<Screen<'d>>,
     pub overlay: Option<Overlay>,
     /// Values typed this session, by placeholder name.
     pub values: Values,
     /// Identifiers from a pasted error, for notes and tickets.
     pub ids: Ids,
+    /// A pasted sign-in event (normalised), which pre-selects the answers it decides.
+    pub evidence: Option<serde_json::Value>,
     pub shell: Shell,
     pub toast: Option<String>,
+    /// What the copy asked for last is (secrets masked), and what was left out, for the toast
+    /// that reports how the copy went.
+    pub copying: Option<String>,
+    /// Whether the wizard captures the mouse (wheel, clicks); off, the terminal's own
+    /// selection works. `m` toggles it.
+    pub mouse: bool,
     /// Values remembered between sessions (empty when remembering is off).
     pub history: History,
     /// Whether typed values are remembered (`--no-history`, `history: false`).
@@ -159,14 +251,18 @@ impl<'d> App<'d> {
             data,
             search: SearchState::new(data, ""),
             screen: Screen::Search,
+            back: Vec::new(),
             overlay: None,
             values: Values::new(),
             ids: Ids::default(),
+            evidence: None,
             shell: Shell::Az,
             history: History::default(),
             remember: false,
             color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
             toast: None,
+            copying: None,
+            mouse: false,
             print_mode: false,
             chosen: None,
             quit: false,
@@ -199,7 +295,7 @@ impl<'d> App<'d> {
                 .insert("error-code".to_string(), code.to_string());
         }
         let start = flow.start_for(code);
-        self.screen = Screen::Flow(FlowState {
+        let mut state = FlowState {
             code,
             flow,
             own_flow: own.is_some(),
@@ -208,8 +304,41 @@ impl<'d> App<'d> {
             at: start,
             selected: 0,
             scroll: 0,
-        });
+            suggestion: None,
+            from_log: Vec::new(),
+            show_why: false,
+        };
+        state.suggest(self.evidence.as_ref());
+        self.screen = Screen::Flow(state);
         true
+    }
+
+    /// Open `code`, keeping the screen on display for Esc to come back to.
+    pub fn open_from_here(&mut self, code: u32) -> bool {
+        let here = std::mem::replace(&mut self.screen, Screen::Search);
+        if self.open(code) {
+            self.remember_screen(here);
+            true
+        } else {
+            self.screen = here;
+            false
+        }
+    }
+
+    /// Push `screen` on the back-stack, forgetting the oldest past [`BACK_LIMIT`].
+    pub fn remember_screen(&mut self, screen: Screen<'d>) {
+        self.back.push(screen);
+        if self.back.len() > BACK_LIMIT {
+            self.back.remove(0);
+        }
+    }
+
+    /// Whether `name` is a secret in the flow on screen (masked when drawn).
+    pub fn is_secret(&self, name: &str) -> bool {
+        match &self.screen {
+            Screen::Flow(f) => f.flow.is_secret(name),
+            Screen::Search => false,
+        }
     }
 
     /// The incident note of the flow on screen, taken at `time` (UTC, formatted); secrets are
@@ -228,6 +357,7 @@ impl<'d> App<'d> {
             ids: &self.ids,
             time,
             shell: None,
+            evidence: &f.from_log,
         }))
     }
 }

@@ -1,6 +1,7 @@
-//! Copying that works where users are: the system clipboard on a desktop, OSC 52 over SSH, in
-//! tmux or screen, or when the system clipboard is unavailable. Never reports a copy it did not
-//! make.
+//! Copying that works where users are: the system clipboard on a desktop, tmux's own buffer
+//! inside tmux (`tmux load-buffer -w -`, which tmux also forwards to the outer terminal where
+//! its `set-clipboard` allows), OSC 52 over SSH, in screen, or when nothing else is there.
+//! Never reports a copy it did not make, and says how to check one it cannot confirm.
 
 use std::io::Write;
 use std::sync::mpsc;
@@ -18,6 +19,8 @@ pub struct Clipboard {
     /// Why the system clipboard is not used, for the toast.
     why_not_system: Option<String>,
     osc52_allowed: bool,
+    /// Inside tmux (`$TMUX` set) and not forced to one method.
+    tmux: bool,
 }
 
 fn env_set(name: &str) -> bool {
@@ -71,15 +74,27 @@ impl Clipboard {
             system,
             why_not_system,
             osc52_allowed: mode != "none" && mode != "system",
+            tmux: mode == "auto" && env_set("TMUX"),
         }
     }
 
-    /// Copy `text`; `Ok` says how, for the toast.
+    /// Copy `text`; `Ok` says where it went (and how to check when we cannot know), for the
+    /// toast after "copied <what> ".
     pub fn copy(&mut self, text: &str, out: &mut impl Write) -> Result<String, String> {
         let mut system_error = self.why_not_system.clone();
         if let Some(cb) = &mut self.system {
             match set_text(cb, text) {
-                Ok(()) => return Ok("copied to clipboard".to_string()),
+                Ok(()) => return Ok("to the clipboard".to_string()),
+                Err(e) => system_error = Some(e),
+            }
+        }
+        if self.tmux {
+            match tmux_load_buffer(text) {
+                Ok(()) => {
+                    return Ok(
+                        "to tmux's buffer (prefix ] pastes; check: tmux show-buffer)".to_string(),
+                    );
+                }
                 Err(e) => system_error = Some(e),
             }
         }
@@ -87,9 +102,47 @@ impl Clipboard {
             out.write_all(osc52_sequence(text).as_bytes())
                 .map_err(|e| e.to_string())?;
             out.flush().map_err(|e| e.to_string())?;
-            return Ok("sent to terminal clipboard (OSC 52)".to_string());
+            return Ok(
+                "by OSC 52 to the terminal's clipboard (paste to check: some terminals ignore it)"
+                    .to_string(),
+            );
         }
         Err(system_error.unwrap_or_else(|| "no clipboard available".to_string()))
+    }
+}
+
+/// `tmux load-buffer -w -`: tmux keeps the text as its newest buffer and, with `-w` (tmux
+/// 3.2+), also sends it to the outer terminal's clipboard when `set-clipboard` lets it. An
+/// older tmux refuses `-w`; the buffer alone is tried then.
+fn tmux_load_buffer(text: &str) -> Result<(), String> {
+    match run_with_stdin("tmux", &["load-buffer", "-w", "-"], text) {
+        Ok(()) => Ok(()),
+        Err(_) => run_with_stdin("tmux", &["load-buffer", "-"], text),
+    }
+}
+
+fn run_with_stdin(program: &str, args: &[&str], text: &str) -> Result<(), String> {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(text.as_bytes())
+            .map_err(|e| format!("{program}: {e}"))?;
+    }
+    let output = child
+        .wait_with_output()
+        .map_err(|e| format!("{program}: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        let err = String::from_utf8_lossy(&output.stderr);
+        Err(format!("{program} {}: {}", args.join(" "), err.trim()))
     }
 }
 
@@ -98,8 +151,8 @@ fn set_text(cb: &mut arboard::Clipboard, text: &str) -> Result<(), String> {
 }
 
 /// The OSC 52 "set clipboard" sequence, wrapped for tmux or GNU screen when inside one, so it
-/// reaches the outer terminal. Plain OSC 52 is also sent inside tmux, where `set-clipboard on`
-/// lets tmux keep it in its own buffer.
+/// reaches the outer terminal (only used in tmux when `tmux load-buffer` failed). Plain OSC 52
+/// is also sent inside tmux, where `set-clipboard on` lets tmux keep it in its own buffer.
 pub fn osc52_sequence(text: &str) -> String {
     let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
     let plain = format!("\x1b]52;c;{b64}\x07");

@@ -1,5 +1,6 @@
-//! Keys to intents. Depends on what has focus: the search query takes letters, other screens
-//! use them as commands.
+//! Keys to intents, and the one table of keys that help, `--help`, the man page and the README
+//! describe. Which keys mean what depends on focus: the search query takes letters, the other
+//! screens use them as commands.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -17,8 +18,29 @@ pub fn msg_for_key(app: &App, key: KeyEvent) -> Option<Msg> {
             KeyCode::Char('v') => Some(Msg::OpenPaste),
             KeyCode::Char('r') => Some(Msg::Recall),
             KeyCode::Char('x') => Some(Msg::ForgetHistory),
+            KeyCode::Char('o') => Some(Msg::ToggleAllValues),
             _ => None,
         };
+    }
+    match &app.overlay {
+        // A state-changing command waits for a second c (or y, Enter); anything else cancels.
+        Some(Overlay::Confirm(_)) => {
+            return Some(match key.code {
+                KeyCode::Char('c') | KeyCode::Char('y') => Msg::Copy,
+                KeyCode::Enter => Msg::Choose,
+                _ => Msg::Back,
+            });
+        }
+        Some(Overlay::Help { .. }) => {
+            return Some(match key.code {
+                KeyCode::Up | KeyCode::Char('k') => Msg::Up,
+                KeyCode::Down | KeyCode::Char('j') => Msg::Down,
+                KeyCode::PageUp => Msg::PageUp,
+                KeyCode::PageDown | KeyCode::Char(' ') => Msg::PageDown,
+                _ => Msg::Help,
+            });
+        }
+        _ => {}
     }
     // Keys every screen shares.
     match key.code {
@@ -31,41 +53,41 @@ pub fn msg_for_key(app: &App, key: KeyEvent) -> Option<Msg> {
         KeyCode::F(1) => return Some(Msg::Help),
         _ => {}
     }
-    match &app.overlay {
-        Some(Overlay::Values(_)) | Some(Overlay::Paste(_)) => {
-            return match key.code {
-                KeyCode::Char(c) => Some(Msg::Input(c)),
-                KeyCode::Backspace => Some(Msg::Erase),
-                KeyCode::Tab => Some(Msg::Down),
-                KeyCode::BackTab => Some(Msg::Up),
-                _ => None,
-            };
-        }
-        Some(Overlay::Help) => return Some(Msg::Help),
-        None => {}
+    if let Some(Overlay::Values(_) | Overlay::Paste(_)) = &app.overlay {
+        return match key.code {
+            KeyCode::Char(c) => Some(Msg::Input(c)),
+            KeyCode::Backspace => Some(Msg::Erase),
+            KeyCode::Tab => Some(Msg::Down),
+            KeyCode::BackTab => Some(Msg::Up),
+            _ => None,
+        };
     }
     match &app.screen {
         Screen::Search => match key.code {
             KeyCode::Backspace => Some(Msg::Erase),
             KeyCode::Tab => Some(Msg::ToggleShell),
-            // With an empty query, `?` asks for help; otherwise it is part of the query.
+            // With an empty query, `?` asks for help and `q` quits; otherwise they are text.
             KeyCode::Char('?') if app.search.query.is_empty() => Some(Msg::Help),
+            KeyCode::Char('q') if app.search.query.is_empty() => Some(Msg::Quit),
             KeyCode::Char(c) => Some(Msg::Input(c)),
             _ => None,
         },
         Screen::Flow(_) => match key.code {
             KeyCode::Char(c @ '1'..='9') => Some(Msg::Digit(c as usize - '0' as usize)),
-            KeyCode::Left | KeyCode::Backspace | KeyCode::Char('h') => Some(Msg::Back),
+            KeyCode::Left | KeyCode::Backspace => Some(Msg::Back),
             KeyCode::Char('j') => Some(Msg::Down),
             KeyCode::Char('k') => Some(Msg::Up),
+            KeyCode::Char('/') => Some(Msg::OpenSearch),
             KeyCode::Char('r') => Some(Msg::Restart),
             KeyCode::Char('c') | KeyCode::Char('y') => Some(Msg::Copy),
             KeyCode::Char('a') => Some(Msg::CopyAll),
-            KeyCode::Char('l') => Some(Msg::CopyLink),
+            KeyCode::Char('u') => Some(Msg::CopyLink),
             KeyCode::Char('i') => Some(Msg::CopyIds),
             KeyCode::Char('e') => Some(Msg::ExportNotes),
             KeyCode::Char('E') => Some(Msg::CopyNotes),
             KeyCode::Char('v') => Some(Msg::EditValues),
+            KeyCode::Char('w') => Some(Msg::ToggleWhy),
+            KeyCode::Char('m') => Some(Msg::ToggleMouse),
             KeyCode::Char('p') => Some(Msg::OpenPaste),
             KeyCode::Char('?') => Some(Msg::Help),
             KeyCode::Char('q') => Some(Msg::Quit),
@@ -76,36 +98,211 @@ pub fn msg_for_key(app: &App, key: KeyEvent) -> Option<Msg> {
     }
 }
 
-/// Every key, for the help overlay: (keys, what they do).
-pub const HELP: &[(&str, &str)] = &[
-    ("type", "search by code, name or symptom (search screen)"),
-    ("Up/Down, Ctrl-N/P", "move the selection"),
-    (
+/// Where a key works.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    Search,
+    /// A question or a result of a flow.
+    Flow,
+    Values,
+    Help,
+}
+
+impl Place {
+    pub const ALL: [Place; 4] = [Place::Search, Place::Flow, Place::Values, Place::Help];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Place::Search => "search screen",
+            Place::Flow => "question or result",
+            Place::Values => "values form (v)",
+            Place::Help => "help",
+        }
+    }
+
+    /// The heading of this place's keys when shown after another's.
+    pub fn heading(self) -> String {
+        match self {
+            Place::Help => "In help:".to_string(),
+            p => format!("In the {}:", p.title()),
+        }
+    }
+}
+
+/// One row of the key table.
+pub struct KeyHelp {
+    pub keys: &'static str,
+    pub what: &'static str,
+    pub places: &'static [Place],
+}
+
+use Place::{Flow, Help as InHelp, Search, Values};
+
+const fn k(keys: &'static str, what: &'static str, places: &'static [Place]) -> KeyHelp {
+    KeyHelp { keys, what, places }
+}
+
+/// Every key, by where it works: the help overlay shows the rows of the screen below it;
+/// `--help`, the man page and the README list them all.
+pub const KEYS: &[KeyHelp] = &[
+    k("type", "search by code, name or symptom words", &[Search]),
+    k(
+        "Up/Down, Ctrl-N/P",
+        "move the selection",
+        &[Search, Flow, Values],
+    ),
+    k(
+        "j/k",
+        "move the selection (on the search screen they are text)",
+        &[Flow],
+    ),
+    k("PgUp/PgDn", "move ten rows", &[Search]),
+    k("Enter", "open the selected code", &[Search]),
+    k(
+        "Backspace",
+        "erase; on an empty query, back to the screen before",
+        &[Search],
+    ),
+    k("Ctrl-U", "clear the query", &[Search]),
+    k(
+        "Esc",
+        "clear the query; on an empty one, back to the screen before, or quit",
+        &[Search],
+    ),
+    k(
+        "q",
+        "quit when the query is empty (otherwise it is text)",
+        &[Search],
+    ),
+    k(
+        "1-9",
+        "choose an answer; on a result, open related code N",
+        &[Flow],
+    ),
+    k(
         "Enter",
-        "open the code / choose the answer / copy the command",
+        "choose the answer / copy the selected command",
+        &[Flow],
     ),
-    ("1-9", "choose an answer; on a result, open a related code"),
-    (
+    k(
         "Esc, Left, Backspace",
-        "go back one step (Backspace on an empty query)",
+        "back one answer; at the start, back to the code or search before",
+        &[Flow],
     ),
-    ("r", "restart the flow from its first question"),
-    ("c, y", "copy the selected command"),
-    ("a", "copy all commands of this shell"),
-    ("l", "copy Microsoft's lookup link for the code"),
-    ("i", "copy the trace and correlation ids of a pasted error"),
-    ("Tab, s", "switch between Azure CLI and PowerShell"),
-    (
+    k(
+        "/",
+        "search again (Esc on the empty query comes back)",
+        &[Flow],
+    ),
+    k("r", "restart the flow from its first question", &[Flow]),
+    k(
+        "c, y",
+        "copy the selected command; one that changes state asks for c again",
+        &[Flow],
+    ),
+    k(
+        "a",
+        "copy the read-only commands of this shell (never the state-changing ones)",
+        &[Flow],
+    ),
+    k("u", "copy Microsoft's lookup URL for the code", &[Flow]),
+    k(
+        "i",
+        "copy the trace and correlation ids of a pasted error",
+        &[Flow],
+    ),
+    k("Tab", "switch between Azure CLI and PowerShell", &[Search]),
+    k("Tab, s", "switch between Azure CLI and PowerShell", &[Flow]),
+    k("w", "on a result: show or hide the explanation", &[Flow]),
+    k(
+        "PgUp/PgDn, Space",
+        "scroll the question or result text",
+        &[Flow],
+    ),
+    k(
         "e, E",
-        "save notes to ./aadsts-<code>-<time>.md; E copies them",
+        "save the incident notes (notes_dir, else ./aadsts-<code>-<time>.md); E copies them",
+        &[Flow],
     ),
-    ("v", "edit values: app id, tenant, UPN..."),
-    (
+    k(
+        "v",
+        "values: app id, tenant, UPN... used by the commands on screen",
+        &[Flow],
+    ),
+    k(
+        "m",
+        "mouse capture on/off (off: the terminal selects text)",
+        &[Flow],
+    ),
+    k(
+        "Ctrl-V",
+        "paste an error message to find its code",
+        &[Search],
+    ),
+    k(
+        "p, Ctrl-V",
+        "paste an error message to find its code",
+        &[Flow],
+    ),
+    k("Tab, Shift-Tab", "next / previous field", &[Values]),
+    k(
+        "Ctrl-O",
+        "show the flow's other values too, or only the screen's",
+        &[Values],
+    ),
+    k(
         "Ctrl-R, Ctrl-X",
-        "values form: fill in a remembered value; forget all",
+        "fill in a remembered value (again: older); forget them all",
+        &[Values],
     ),
-    ("p, Ctrl-V", "paste an error message to find its code"),
-    ("PgUp/PgDn, Space, wheel", "scroll long text"),
-    ("?, F1", "this help"),
-    ("q", "quit (when not typing); Ctrl-C quits anywhere"),
+    k(
+        "Enter / Esc",
+        "save / keep the valid values and close",
+        &[Values],
+    ),
+    k(
+        "Up/Down, PgUp/PgDn",
+        "scroll this help; any other key closes it",
+        &[InHelp],
+    ),
+    k("?, F1", "help for the screen you are on", &[Search, Flow]),
+    k("q", "quit", &[Flow]),
+    k(
+        "Ctrl-C, Ctrl-Q",
+        "quit from anywhere",
+        &[Search, Flow, Values],
+    ),
 ];
+
+/// The rows that work in `place`.
+pub fn keys_for(place: Place) -> impl Iterator<Item = &'static KeyHelp> {
+    KEYS.iter().filter(move |k| k.places.contains(&place))
+}
+
+/// The key table as plain text, by screen, for `--help` and the man page.
+pub fn help_text() -> String {
+    let mut out = String::from("Keys in the wizard:\n");
+    for place in Place::ALL {
+        out.push_str(&format!("\n  {}:\n", place.title()));
+        for k in keys_for(place) {
+            out.push_str(&format!("    {:<22} {}\n", k.keys, k.what));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_place_has_keys_and_help_lists_every_row() {
+        let text = help_text();
+        for place in Place::ALL {
+            assert!(keys_for(place).next().is_some(), "{place:?}");
+        }
+        for k in KEYS {
+            assert!(text.contains(k.what), "{}", k.keys);
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! Files the wizard writes: remembered values in `$XDG_STATE_HOME/aadsts-wizard/history.json`
-//! (owner-only: the folder 0700, the file 0600) and incident notes in the current folder.
+//! (owner-only: the folder 0700, the file 0600) and incident notes (0600) in `notes_dir` or
+//! the current folder.
 //! Every failure is a message for a toast, never fatal.
 
 use std::fs;
@@ -16,9 +17,9 @@ pub fn history_path() -> Option<PathBuf> {
 /// Read the history file. A missing file is an empty history; a garbled one is ignored with a
 /// warning (it is set aside, not overwritten, the next time values are saved).
 pub fn load_history(path: &Path) -> (History, Option<String>) {
-    let bytes = match fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (History::default(), None),
+    let bytes = match crate::files::read_small(path, HISTORY_MAX_BYTES) {
+        Ok(Some(b)) => b,
+        Ok(None) => return (History::default(), None),
         Err(e) => {
             return (
                 History::default(),
@@ -44,35 +45,100 @@ pub fn load_history(path: &Path) -> (History, Option<String>) {
     }
 }
 
-/// Write `history` with owner-only permissions, atomically (temporary file, then rename). An
-/// empty history removes the file. A garbled file already there is kept as `history.json.bad`.
-pub fn save_history(path: &Path, history: &History) -> Result<(), String> {
-    if history.is_empty() {
-        return match fs::remove_file(path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(format!("cannot remove {}: {e}", path.display())),
-        };
-    }
+/// A history file holds a few dozen short values; anything larger is not ours.
+const HISTORY_MAX_BYTES: u64 = 1024 * 1024;
+
+/// Save this session's changes: under a lock, read the file as it is now (another wizard may
+/// have written it), replay the changes onto it, and write the result with owner-only
+/// permissions, atomically (temporary file, then rename); an empty result removes the file.
+/// A garbled or unreadable file already there is kept as `history.json.bad`. Returns what the
+/// file now holds, which becomes the session's history.
+pub fn save_history(path: &Path, history: &History) -> Result<History, String> {
     let dir = path
         .parent()
         .ok_or_else(|| format!("{} has no folder", path.display()))?;
     create_private_dir(dir)?;
-    if let Ok(old) = fs::read(path)
-        && std::str::from_utf8(&old)
+    let _lock = Lock::take(&path.with_extension("json.lock"))?;
+    let base = match crate::files::read_small(path, HISTORY_MAX_BYTES) {
+        Ok(None) => History::default(),
+        Ok(Some(bytes)) => match std::str::from_utf8(&bytes)
             .map_err(|e| e.to_string())
             .and_then(History::parse)
-            .is_err()
-    {
-        let _ = fs::rename(path, path.with_extension("json.bad"));
+        {
+            Ok(h) => h,
+            Err(_) => {
+                let _ = fs::rename(path, path.with_extension("json.bad"));
+                History::default()
+            }
+        },
+        Err(_) => {
+            let _ = fs::rename(path, path.with_extension("json.bad"));
+            History::default()
+        }
+    };
+    let merged = history.merged_onto(base);
+    if merged.is_empty() {
+        return match fs::remove_file(path) {
+            Ok(()) => Ok(merged),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(merged),
+            Err(e) => Err(format!("cannot remove {}: {e}", path.display())),
+        };
     }
     let tmp = path.with_extension(format!("json.tmp{}", std::process::id()));
-    let result = write_private(&tmp, history.to_json().as_bytes())
+    let result = write_private(&tmp, merged.to_json().as_bytes())
         .and_then(|()| fs::rename(&tmp, path).map_err(|e| e.to_string()));
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
-    result.map_err(|e| format!("cannot save {}: {e}", path.display()))
+    result
+        .map(|()| merged)
+        .map_err(|e| format!("cannot save {}: {e}", path.display()))
+}
+
+/// An exclusive lock on the history: a file created with `create_new`, removed when dropped.
+/// A lock older than [`STALE_LOCK`] is left over from a crash and is taken over.
+struct Lock(std::path::PathBuf);
+
+const STALE_LOCK: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl Lock {
+    fn take(path: &Path) -> Result<Lock, String> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+            {
+                Ok(_) => return Ok(Lock(path.to_path_buf())),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let stale = fs::metadata(path)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| t.elapsed().ok())
+                        .is_some_and(|age| age > STALE_LOCK);
+                    if stale {
+                        let _ = fs::remove_file(path);
+                        continue;
+                    }
+                    if std::time::Instant::now() > deadline {
+                        return Err(format!(
+                            "{} is held by another wizard; values not saved",
+                            path.display()
+                        ));
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(e) => return Err(format!("cannot lock {}: {e}", path.display())),
+            }
+        }
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
+    }
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), String> {
@@ -81,7 +147,20 @@ fn create_private_dir(dir: &Path) -> Result<(), String> {
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
     b.create(dir)
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    // A folder made earlier with looser permissions (0755) is made owner-only too; it is ours
+    // (named after the program), and the values in it are the user's.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = fs::symlink_metadata(dir)
+            && meta.is_dir()
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
+        }
+    }
+    Ok(())
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
@@ -105,11 +184,12 @@ pub fn write_notes(dir: &Path, code: u32, secs: u64, text: &str) -> Result<PathB
         } else {
             dir.join(format!("{stem}-{n}.md"))
         };
-        match fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
+        let mut o = fs::OpenOptions::new();
+        o.write(true).create_new(true);
+        // Notes hold tenant, app and user ids: readable by their owner only.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+        match o.open(&path) {
             Ok(mut f) => {
                 return f
                     .write_all(text.as_bytes())
@@ -124,6 +204,32 @@ pub fn write_notes(dir: &Path, code: u32, secs: u64, text: &str) -> Result<PathB
         "too many notes named {stem}*.md in {}",
         dir.display()
     ))
+}
+
+/// Save a note in `dir` (created owner-only if missing) and say where, for the toast; a
+/// folder inside a git work tree is named, so the note is not committed by mistake.
+pub fn save_notes(dir: &Path, code: u32, secs: u64, text: &str) -> Result<String, String> {
+    if !dir.exists() {
+        create_private_dir(dir)?;
+    }
+    let path = write_notes(dir, code, secs, text)?;
+    let mut shown = path.display().to_string();
+    if let Some(root) = git_work_tree(dir) {
+        shown.push_str(&format!(
+            " (inside the git work tree {}: keep it out of commits, or set notes_dir)",
+            root.display()
+        ));
+    }
+    Ok(shown)
+}
+
+/// The git work tree holding `dir`, if any: the nearest folder above with a `.git` entry
+/// (a folder, or a file in worktrees and submodules).
+pub fn git_work_tree(dir: &Path) -> Option<PathBuf> {
+    let abs = fs::canonicalize(dir).ok()?;
+    abs.ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
 }
 
 #[cfg(test)]
@@ -154,8 +260,10 @@ mod tests {
         let (back, warning) = load_history(&path);
         assert_eq!(warning, None);
         assert_eq!(back.recent("app-id"), [APP]);
-        // An empty history removes the file; a missing file is no problem.
-        save_history(&path, &History::default()).expect("cleared");
+        // Forgetting everything removes the file; a missing file is no problem.
+        let mut cleared = back.clone();
+        cleared.clear();
+        save_history(&path, &cleared).expect("cleared");
         assert!(!path.exists());
         assert_eq!(load_history(&path), (History::default(), None));
     }
@@ -190,6 +298,85 @@ mod tests {
         assert_eq!(load_history(&path).0.recent("app-id"), [APP]);
     }
 
+    /// Two wizards at once (here four threads saving in turn): nothing one remembered is
+    /// lost to another's write.
+    #[test]
+    fn concurrent_sessions_lose_nothing() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let path = tmp.path().join("state/history.json");
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let mut h = History::default();
+                    for i in 0..10 {
+                        h.remember(&format!("name-{t}"), &format!("v{i}@t{t}.com"), Kind::Upn);
+                        h = save_history(&path, &h).expect("saved");
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().expect("thread");
+        }
+        let (h, warning) = load_history(&path);
+        assert!(warning.is_none(), "{warning:?}");
+        for t in 0..4 {
+            assert_eq!(
+                h.recent(&format!("name-{t}")).first().map(String::as_str),
+                Some(format!("v9@t{t}.com").as_str()),
+                "session {t}'s values were lost"
+            );
+        }
+        assert!(
+            !path.with_extension("json.lock").exists(),
+            "the lock is released"
+        );
+    }
+
+    /// "Forget all" in one wizard is not undone by another that loaded the values earlier.
+    #[test]
+    fn forget_all_sticks_across_sessions() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let path = tmp.path().join("history.json");
+        let mut a = History::default();
+        a.remember("upn", "old@contoso.com", Kind::Upn);
+        let a = save_history(&path, &a).expect("saved");
+        let (mut b, _) = load_history(&path); // another wizard, started now
+        let mut a = a;
+        a.clear();
+        save_history(&path, &a).expect("saved");
+        b.remember("app-id", "11111111-2222-3333-4444-555555555555", Kind::Guid);
+        let b = save_history(&path, &b).expect("saved");
+        assert!(b.recent("upn").is_empty(), "the forgotten value came back");
+        assert_eq!(b.recent("app-id").len(), 1);
+        // Nothing to save (a form left with Esc) changes nothing either.
+        let (c, _) = load_history(&path);
+        assert!(
+            save_history(&path, &c)
+                .expect("saved")
+                .recent("upn")
+                .is_empty()
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_or_huge_history_warns_at_once() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let path = tmp.path().join("history.json");
+        let c = std::ffi::CString::new(path.to_string_lossy().as_bytes()).expect("path");
+        // SAFETY: mkfifo with a valid C string.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let (h, warning) = load_history(&path);
+        assert!(h.is_empty());
+        assert!(warning.is_some_and(|w| w.contains("not a regular file")));
+        fs::remove_file(&path).expect("remove");
+        fs::write(&path, vec![b' '; 2 * HISTORY_MAX_BYTES as usize]).expect("write");
+        let (_, warning) = load_history(&path);
+        assert!(warning.is_some_and(|w| w.contains("larger than")));
+    }
+
     #[test]
     fn notes_never_overwrite() {
         let tmp = tempfile::tempdir().expect("tempdir");
@@ -204,8 +391,26 @@ mod tests {
             b.file_name().and_then(|n| n.to_str()),
             Some("aadsts-50012-20261121T031244Z-2.md")
         );
-        assert_eq!(fs::read_to_string(a).expect("read"), "one");
+        assert_eq!(fs::read_to_string(&a).expect("read"), "one");
         let missing = tmp.path().join("no/such/dir");
         assert!(write_notes(&missing, 50012, secs, "x").is_err());
+        #[cfg(unix)]
+        assert_eq!(mode(&a), 0o600);
+    }
+
+    #[test]
+    fn notes_in_a_git_work_tree_say_so() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let plain = tmp.path().join("incidents");
+        let saved = save_notes(&plain, 50012, 0, "x").expect("saved, folder created");
+        assert!(!saved.contains("git"), "{saved}");
+        let repo = tmp.path().join("repo");
+        fs::create_dir_all(repo.join(".git")).expect("repo");
+        fs::create_dir_all(repo.join("sub")).expect("sub");
+        let saved = save_notes(&repo.join("sub"), 50012, 0, "x").expect("saved");
+        assert!(
+            saved.contains("inside the git work tree") && saved.contains("repo"),
+            "{saved}"
+        );
     }
 }

@@ -142,12 +142,34 @@ fn copy_on_the_leaf_asks_for_exactly_the_rendered_command() {
             "az ad app credential list --id {GUID} -o table"
         ))]
     );
-    let effects = press(&mut app, "down copy");
+    // A state-changing command asks first, naming what it changes; a second c copies it.
+    assert!(press(&mut app, "down copy").is_empty());
+    let Some(Overlay::Confirm(c)) = &app.overlay else {
+        panic!("no confirmation")
+    };
+    assert_eq!(
+        c.title,
+        "Add a new secret valid for one year (prints the value once)"
+    );
+    assert!(
+        render(&app, 80, 24).contains("⚠ This changes state: Add a new secret valid for one year"),
+        "{}",
+        render(&app, 80, 24)
+    );
+    let effects = press(&mut app, "copy");
     assert_eq!(
         effects,
         vec![Effect::CopyToClipboard(format!(
             "az ad app credential reset --id {GUID} --append --display-name rotated --years 1"
         ))]
+    );
+    // Any other key cancels.
+    press(&mut app, "copy back");
+    assert!(app.overlay.is_none());
+    assert!(
+        app.toast
+            .as_deref()
+            .is_some_and(|t| t.starts_with("not copied"))
     );
     let effects = press(&mut app, "tab copy");
     assert!(
@@ -157,7 +179,7 @@ fn copy_on_the_leaf_asks_for_exactly_the_rendered_command() {
 }
 
 #[test]
-fn copy_all_marks_state_changes() {
+fn copy_all_leaves_out_state_changes() {
     let d = data();
     let mut app = App::new(&d);
     app.open(7000222);
@@ -167,14 +189,27 @@ fn copy_all_marks_state_changes() {
         panic!("{effects:?}")
     };
     assert!(
-        text.contains(
-            "# Add a new secret valid for one year (prints the value once) (CHANGES STATE)"
-        ),
+        text.contains("az ad app credential list --id <app-id>"),
         "{text}"
     );
     assert!(
-        text.contains("<app-id>"),
-        "unfilled placeholders stay visible: {text}"
+        !text.contains("credential reset"),
+        "a state-changing command was copied: {text}"
+    );
+    // What was left out is named, in the text (a comment) and in the toast.
+    assert!(
+        text.contains(
+            "# Left out (changes state or carries a secret; copy each with c): Add a new secret"
+        ),
+        "{text}"
+    );
+    update(&mut app, Msg::Copied(Ok("to the clipboard".into())));
+    let toast = app.toast.clone().unwrap_or_default();
+    assert!(
+        toast.starts_with("copied 2 read-only command(s), from az login")
+            && toast.contains("left out Add a new secret")
+            && toast.contains("to the clipboard"),
+        "{toast}"
     );
 }
 
@@ -184,7 +219,12 @@ fn print_mode_chooses_and_quits() {
     let mut app = App::new(&d);
     app.print_mode = true;
     app.open(7000222);
-    press(&mut app, "1 down copy");
+    press(&mut app, "1 down down copy");
+    assert!(
+        !app.quit,
+        "a state-changing command asks first, in --print mode too"
+    );
+    press(&mut app, "back up copy");
     assert!(app.quit);
     assert_eq!(
         app.chosen.as_deref(),
@@ -363,7 +403,7 @@ fn help_opens_and_any_key_closes() {
     let d = data();
     let mut app = App::new(&d);
     press(&mut app, "help");
-    assert!(matches!(app.overlay, Some(Overlay::Help)));
+    assert!(matches!(app.overlay, Some(Overlay::Help { .. })));
     press(&mut app, "help");
     assert!(app.overlay.is_none());
 }
@@ -456,4 +496,393 @@ fn control_characters_in_flow_text_never_reach_the_buffer() {
     press(&mut app, "'\u{1b}[31m'");
     let screen = render(&app, 80, 24);
     assert!(!screen.contains('\u{1b}'), "raw escape drawn");
+}
+
+/// A family flow for 7000215 and 7000218 whose leaf lists its own codes among the related,
+/// with a secret and a tenant among its values, and a value no command on the leaf uses.
+const FAMILY: &str = r#"
+codes: [7000215, 7000218]
+title: Test family
+start: which
+entry:
+  7000215: leaf
+  7000218: leaf
+placeholders:
+  client-secret:
+    prompt: The client secret
+    example: abc~123
+    kind: secret
+  tenant-id:
+    prompt: Tenant
+    example: contoso.onmicrosoft.com
+    kind: tenant
+  upn:
+    prompt: A user
+    example: ops@contoso.com
+    kind: upn
+nodes:
+  which:
+    question: Which?
+    answers:
+      - label: The leaf
+        next: leaf
+      - label: The leaf again
+        next: leaf
+    checks:
+      - title: Look up the user
+        shell: az
+        command: az ad user show --id <upn>
+  leaf:
+    cause: Test cause
+    explanation: Test explanation.
+    fix:
+      - Do the thing.
+    commands:
+      - title: Ask for a token as the app
+        shell: az
+        changes_state: false
+        command: az rest --method get --url "https://login.microsoftonline.com/<tenant-id>/v2.0/.well-known/openid-configuration?x=<client-secret>"
+      - title: Show the tenant
+        shell: az
+        changes_state: false
+        command: az account show --query tenantId -o tsv
+      - title: Show the tenant
+        shell: powershell
+        changes_state: false
+        command: Get-AzContext
+    related: [7000215, 7000218, 50012]
+"#;
+
+fn family_data() -> Data {
+    let (f, s) = embedded::CATALOG;
+    let catalog = Catalog::from_yaml(f, s).expect("embedded catalog");
+    let files = [
+        SourceFile {
+            path: "tests/fixtures/flows/7000222-example.yaml".into(),
+            text: include_str!("../../tests/fixtures/flows/7000222-example.yaml").into(),
+            origin: Origin::BuiltIn,
+        },
+        SourceFile {
+            path: "family.yaml".into(),
+            text: FAMILY.into(),
+            origin: Origin::BuiltIn,
+        },
+        SourceFile {
+            path: "flows/triage.yaml".into(),
+            text: include_str!("../../flows/triage.yaml").into(),
+            origin: Origin::BuiltIn,
+        },
+    ];
+    let library = Library::build(&catalog, &files);
+    assert!(library.problems.is_empty(), "{:?}", library.problems);
+    Data {
+        catalog,
+        library,
+        searcher: Searcher::new(),
+    }
+}
+
+fn code_on_screen(app: &App) -> Option<u32> {
+    match &app.screen {
+        Screen::Flow(f) => Some(f.code),
+        Screen::Search => None,
+    }
+}
+
+#[test]
+fn esc_comes_back_from_a_related_code_with_the_answers_kept() {
+    let d = family_data();
+    let mut app = App::new(&d);
+    app.open(7000222);
+    press(&mut app, "1");
+    assert_eq!(flow_key(&app), "all-expired");
+    press(&mut app, "1");
+    assert_eq!(code_on_screen(&app), Some(7000215));
+    assert!(render(&app, 80, 24).contains("from AADSTS7000222"));
+    press(&mut app, "back");
+    assert_eq!(code_on_screen(&app), Some(7000222));
+    assert_eq!(flow_key(&app), "all-expired", "the answers are kept");
+    // Back through the answer, then to search.
+    press(&mut app, "back back");
+    assert!(matches!(app.screen, Screen::Search));
+}
+
+#[test]
+fn a_code_is_never_in_its_own_related_list() {
+    let d = family_data();
+    let mut app = App::new(&d);
+    app.open(7000215);
+    assert_eq!(flow_key(&app), "leaf");
+    let Screen::Flow(f) = &app.screen else {
+        panic!()
+    };
+    assert_eq!(f.related(), [7000218, 50012]);
+    assert!(!render(&app, 120, 40).contains("] 7000215"));
+    press(&mut app, "1");
+    assert_eq!(code_on_screen(&app), Some(7000218));
+}
+
+#[test]
+fn slash_searches_from_a_flow_and_esc_on_the_empty_query_returns_or_quits() {
+    let d = data();
+    let mut app = App::new(&d);
+    app.open(7000222);
+    press(&mut app, "1");
+    update(&mut app, Msg::OpenSearch);
+    assert!(matches!(app.screen, Screen::Search));
+    press(&mut app, "'50012' back");
+    assert!(matches!(app.screen, Screen::Search), "Esc clears first");
+    assert!(app.search.query.is_empty());
+    press(&mut app, "back");
+    assert_eq!(flow_key(&app), "all-expired");
+    press(&mut app, "back back");
+    assert!(matches!(app.screen, Screen::Search) && !app.quit);
+    press(&mut app, "back");
+    assert!(
+        app.quit,
+        "Esc on an empty query with nowhere to go back quits"
+    );
+}
+
+#[test]
+fn q_quits_on_an_empty_query_and_types_otherwise() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let d = data();
+    let mut app = App::new(&d);
+    let q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
+    assert_eq!(crate::tui::keys::msg_for_key(&app, q), Some(Msg::Quit));
+    press(&mut app, "'5'");
+    assert_eq!(
+        crate::tui::keys::msg_for_key(&app, q),
+        Some(Msg::Input('q'))
+    );
+    app.open(7000222);
+    let slash = KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE);
+    assert_eq!(
+        crate::tui::keys::msg_for_key(&app, slash),
+        Some(Msg::OpenSearch)
+    );
+}
+
+#[test]
+fn secrets_are_masked_on_screen_and_only_the_copy_has_them() {
+    let d = family_data();
+    let mut app = App::new(&d);
+    app.values
+        .insert("client-secret".into(), "s3cr3t~Value".into());
+    app.values
+        .insert("tenant-id".into(), "contoso.onmicrosoft.com".into());
+    app.open(7000215);
+    let screen = render(&app, 120, 40);
+    assert!(!screen.contains("s3cr3t"), "{screen}");
+    assert!(screen.contains("x=<client-secret:"), "{screen}");
+    // Select the sign-in-as-the-app row (after the sign-in line) and copy it.
+    let Screen::Flow(f) = &app.screen else {
+        panic!()
+    };
+    let row = f
+        .commands(Shell::Az)
+        .iter()
+        .position(|c| c.title == "Ask for a token as the app")
+        .expect("row");
+    for _ in 0..row {
+        press(&mut app, "down");
+    }
+    let effects = press(&mut app, "copy");
+    let [Effect::CopyToClipboard(text)] = &effects[..] else {
+        panic!("{effects:?}")
+    };
+    assert!(text.contains("s3cr3t~Value"), "{text}");
+    update(&mut app, Msg::Copied(Ok("to the clipboard".into())));
+    let toast = app.toast.clone().unwrap_or_default();
+    assert!(
+        !toast.contains("s3cr3t") && toast.starts_with("copied az rest"),
+        "{toast}"
+    );
+    // Copy-all leaves a command carrying a secret out.
+    let effects = press(&mut app, "all");
+    let [Effect::CopyToClipboard(text)] = &effects[..] else {
+        panic!("{effects:?}")
+    };
+    assert!(
+        !text.contains("s3cr3t") && text.contains("az account show"),
+        "{text}"
+    );
+}
+
+#[test]
+fn values_form_offers_the_values_on_screen_first() {
+    let d = family_data();
+    let mut app = App::new(&d);
+    app.open(7000215);
+    press(&mut app, "values");
+    let Some(Overlay::Values(form)) = &app.overlay else {
+        panic!("form open")
+    };
+    let names: Vec<&str> = form.fields.iter().map(|f| f.name.as_str()).collect();
+    // The sign-in line uses tenant-id first.
+    assert_eq!(names, ["tenant-id", "client-secret", "upn"]);
+    assert_eq!(form.visible(), 2, "upn is not used on this screen");
+    assert!(render(&app, 80, 24).contains("Ctrl-O: 1 more value(s)"));
+    update(&mut app, Msg::ToggleAllValues);
+    let Some(Overlay::Values(form)) = &app.overlay else {
+        panic!("form open")
+    };
+    assert_eq!(form.visible(), 3);
+    // tenant-id takes a domain name; saving says what was saved.
+    press(&mut app, "'contoso.onmicrosoft.com' enter");
+    assert!(app.overlay.is_none(), "{:?}", app.toast);
+    assert_eq!(
+        app.values.get("tenant-id").map(String::as_str),
+        Some("contoso.onmicrosoft.com")
+    );
+    assert_eq!(
+        app.toast.as_deref(),
+        Some("saved tenant-id: the commands now use them")
+    );
+}
+
+#[test]
+fn the_leaf_at_80x24_shows_cause_fix_and_the_selected_command() {
+    let d = data();
+    let mut app = App::new(&d);
+    app.open(7000222);
+    press(&mut app, "1 down");
+    let screen = render(&app, 80, 24);
+    for want in [
+        "Cause: Every client secret",
+        "3. Delete the expired secret",
+        "az ad app credential list --id <app-id>",
+        "? help · q quit",
+    ] {
+        assert!(screen.contains(want), "{want:?} missing:\n{screen}");
+    }
+    // The explanation is one key away.
+    press(&mut app, "up");
+    update(&mut app, Msg::ToggleWhy);
+    assert!(render(&app, 80, 24).contains("A secret stops working at its end date"));
+}
+
+#[test]
+fn footers_fit_and_always_offer_help() {
+    let d = data();
+    for (name, app) in screens(&d) {
+        for w in [40u16, 80] {
+            let screen = render(&app, w, 24);
+            let footer = screen.lines().last().unwrap_or("").trim_end().to_string();
+            if app.overlay.is_none() && app.toast.is_none() {
+                assert!(
+                    footer.contains("help") || footer.contains("F1"),
+                    "{name} at {w}: {footer:?}"
+                );
+                assert!(!footer.ends_with("·"), "{name} at {w}: {footer:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_empty_search_reaches_every_code() {
+    let d = data();
+    let mut app = App::new(&d);
+    let all = d.catalog.entries().len();
+    assert_eq!(app.search.hits.len(), all);
+    assert!(render(&app, 80, 24).contains(&format!("all {all} codes")));
+    for _ in 0..all / 10 + 1 {
+        update(&mut app, Msg::PageDown);
+    }
+    let last = d.catalog.entries().last().expect("codes").code;
+    assert_eq!(app.search.hits[app.search.selected].code, last);
+    assert!(render(&app, 80, 24).contains(&format!("AADSTS{last}")));
+}
+
+#[test]
+fn search_rows_say_which_field_matched() {
+    let d = data();
+    let mut app = App::new(&d);
+    press(&mut app, "'secret_expired'");
+    let screen = render(&app, 99, 30);
+    let row = |code: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(&format!("AADSTS{code} ")))
+            .unwrap_or_else(|| panic!("no row for {code}:\n{screen}"))
+            .to_string()
+    };
+    for code in ["70002", "40015"] {
+        let r = row(code);
+        assert!(r.contains("keyword: ") || r.contains("summary: "), "{r}");
+    }
+}
+
+#[test]
+fn help_scrolls_and_belongs_to_the_screen() {
+    let d = data();
+    let mut app = App::new(&d);
+    press(&mut app, "help");
+    let small = render(&app, 40, 12);
+    assert!(small.contains("more"), "{small}");
+    assert!(small.contains("keys: search"), "{small}");
+    let before = small.clone();
+    for _ in 0..40 {
+        update(&mut app, Msg::Down);
+    }
+    assert!(matches!(app.overlay, Some(Overlay::Help { .. })));
+    let after = render(&app, 40, 12);
+    assert_ne!(before, after);
+    assert!(
+        after.contains("quit from"),
+        "the last row is reachable:\n{after}"
+    );
+    // On a flow, the flow's keys.
+    press(&mut app, "back");
+    app.open(7000222);
+    press(&mut app, "help");
+    let flow_help = render(&app, 80, 24);
+    assert!(
+        flow_help.contains("copy the read-only commands"),
+        "{flow_help}"
+    );
+}
+
+#[test]
+fn mouse_is_off_until_toggled() {
+    let d = data();
+    let mut app = App::new(&d);
+    assert!(!app.mouse);
+    app.open(7000222);
+    assert_eq!(
+        update(&mut app, Msg::ToggleMouse),
+        Some(Effect::SetMouse(true))
+    );
+    update(&mut app, Msg::Copy);
+    update(&mut app, Msg::Copied(Err("no display".into())));
+    assert!(
+        app.toast.as_deref().is_some_and(|t| t.contains("press m")),
+        "{:?}",
+        app.toast
+    );
+    update(&mut app, Msg::ToggleMouse);
+    update(&mut app, Msg::Copy);
+    update(&mut app, Msg::Copied(Err("no display".into())));
+    assert!(
+        app.toast
+            .as_deref()
+            .is_some_and(|t| t.ends_with("select it on screen") && !t.contains("press m")),
+        "{:?}",
+        app.toast
+    );
+}
+
+#[test]
+fn wide_terminals_show_both_shells() {
+    let d = data();
+    let mut app = App::new(&d);
+    app.open(7000222);
+    press(&mut app, "1");
+    let wide = render(&app, 160, 40);
+    assert!(wide.contains("az ad app credential list"), "{wide}");
+    assert!(wide.contains("Get-MgApplicationByAppId"), "{wide}");
+    let narrow = render(&app, 159, 40);
+    assert!(!narrow.contains("Get-MgApplicationByAppId"), "{narrow}");
 }

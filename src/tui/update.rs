@@ -1,15 +1,20 @@
 //! The only place that changes TUI state: a `Msg` in, maybe an `Effect` out.
 
 use crate::command::Shell;
+use crate::evidence;
 use crate::explain;
 use crate::flow::{Node, Step};
 
-use crate::tui::app::{App, Field, FlowState, Overlay, Screen, SearchState, ValuesForm};
+use crate::flow::Command;
+use crate::tui::app::{App, Confirm, Field, FlowState, Overlay, Screen, SearchState, ValuesForm};
 
 /// What the user asked for, whatever key or mouse action said it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Msg {
     Input(char),
+    /// Several characters typed in one burst (a paste without bracketed paste): added to
+    /// the query at once, so the search runs once instead of once per character.
+    InputText(String),
     Erase,
     ClearQuery,
     Up,
@@ -49,6 +54,14 @@ pub enum Msg {
     /// The outcome of a copy: how it was copied, or why not.
     Copied(Result<String, String>),
     Resize,
+    /// Open the search screen from anywhere (`/`).
+    OpenSearch,
+    /// On a leaf: show or hide the explanation (`w`).
+    ToggleWhy,
+    /// Values form: show the flow's other values too, or only the screen's (Ctrl-O).
+    ToggleAllValues,
+    /// Capture the mouse (wheel, clicks) or leave it to the terminal's selection (`m`).
+    ToggleMouse,
     Quit,
 }
 
@@ -62,6 +75,8 @@ pub enum Effect {
     CopyNotes,
     /// Write `app.history` to the history file (removing the file when it is empty).
     SaveHistory,
+    /// Turn mouse capture on or off.
+    SetMouse(bool),
 }
 
 pub fn update(app: &mut App, msg: Msg) -> Option<Effect> {
@@ -74,9 +89,13 @@ pub fn update(app: &mut App, msg: Msg) -> Option<Effect> {
             return None;
         }
         Msg::Copied(result) => {
+            let what = app.copying.take().unwrap_or_else(|| "it".to_string());
             app.toast = Some(match result {
-                Ok(how) => how,
-                Err(why) => format!("could not copy: {why}; select the command on screen by hand"),
+                Ok(how) => format!("copied {what} {how}"),
+                Err(why) if app.mouse => format!(
+                    "could not copy {what}: {why}; press m (mouse off), then select it on screen"
+                ),
+                Err(why) => format!("could not copy {what}: {why}; select it on screen"),
             });
             return None;
         }
@@ -95,7 +114,26 @@ pub fn update(app: &mut App, msg: Msg) -> Option<Effect> {
     }
     match msg {
         Msg::Help => {
-            app.overlay = Some(Overlay::Help);
+            app.overlay = Some(Overlay::Help { scroll: 0 });
+            None
+        }
+        Msg::ToggleMouse => {
+            app.mouse = !app.mouse;
+            app.toast = Some(if app.mouse {
+                "mouse on: wheel scrolls, a click selects; m gives selection back to the terminal"
+                    .to_string()
+            } else {
+                "mouse off: select text with the terminal; m turns the wheel and clicks on"
+                    .to_string()
+            });
+            Some(Effect::SetMouse(app.mouse))
+        }
+        Msg::OpenSearch => {
+            if let Screen::Flow(_) = app.screen {
+                let here = std::mem::replace(&mut app.screen, Screen::Search);
+                app.remember_screen(here);
+                app.search = SearchState::new(app.data, "");
+            }
             None
         }
         Msg::OpenPaste => {
@@ -135,12 +173,29 @@ fn update_search(app: &mut App, msg: Msg) -> Option<Effect> {
             q.push(c);
             app.search = SearchState::new(app.data, &q);
         }
+        Msg::InputText(text) => {
+            let mut q = std::mem::take(&mut s.query);
+            q.push_str(&text);
+            app.search = SearchState::new(app.data, &q);
+        }
+        // Backspace on an empty query goes back to the screen before, if any.
+        Msg::Erase if s.query.is_empty() => {
+            if let Some(prev) = app.back.pop() {
+                app.screen = prev;
+            }
+        }
         Msg::Erase => {
             let mut q = std::mem::take(&mut s.query);
             q.pop();
             app.search = SearchState::new(app.data, &q);
         }
-        Msg::ClearQuery | Msg::Back => app.search = SearchState::new(app.data, ""),
+        Msg::ClearQuery => app.search = SearchState::new(app.data, ""),
+        // Esc clears the query; on an empty one it goes back, or quits when there is no back.
+        Msg::Back if s.query.is_empty() => match app.back.pop() {
+            Some(prev) => app.screen = prev,
+            None => app.quit = true,
+        },
+        Msg::Back => app.search = SearchState::new(app.data, ""),
         Msg::Up | Msg::ScrollUp => s.selected = s.selected.saturating_sub(1),
         Msg::Down | Msg::ScrollDown => {
             s.selected = (s.selected + 1).min(s.hits.len().saturating_sub(1))
@@ -151,11 +206,12 @@ fn update_search(app: &mut App, msg: Msg) -> Option<Effect> {
         Msg::Choose => {
             if let Some(hit) = s.hits.get(s.selected) {
                 let code = hit.code;
-                app.open(code);
+                app.open_from_here(code);
             }
         }
         Msg::CopyLink => {
             if let Some(e) = app.entry() {
+                app.copying = Some(format!("the lookup link of AADSTS{}", e.code));
                 return Some(Effect::CopyToClipboard(e.lookup_url()));
             }
         }
@@ -166,6 +222,7 @@ fn update_search(app: &mut App, msg: Msg) -> Option<Effect> {
 
 fn update_flow(app: &mut App, msg: Msg) -> Option<Effect> {
     let shell = app.shell;
+    let event = app.evidence.as_ref();
     let Screen::Flow(f) = &mut app.screen else {
         return None;
     };
@@ -185,42 +242,52 @@ fn update_flow(app: &mut App, msg: Msg) -> Option<Effect> {
         }
         Msg::Select(i) if i < rows => f.selected = i,
         Msg::Digit(n) => match f.node() {
-            Node::Question(_) => choose_answer(f, n.saturating_sub(1)),
-            Node::Leaf(l) => {
-                if let Some(code) = l.related.get(n.saturating_sub(1)).copied() {
-                    app.open(code);
+            Node::Question(_) => choose_answer(f, n.saturating_sub(1), event),
+            Node::Leaf(_) => {
+                if let Some(code) = f.related().get(n.saturating_sub(1)).copied() {
+                    app.open_from_here(code);
                 }
             }
         },
+        Msg::ToggleWhy => {
+            if matches!(f.node(), Node::Leaf(_)) {
+                f.show_why = !f.show_why;
+                f.scroll = 0;
+            }
+        }
         Msg::Choose => {
             if f.selected < f.answer_count() {
                 let i = f.selected;
-                choose_answer(f, i);
+                choose_answer(f, i, event);
             } else if let Some(c) = f.selected_command(shell) {
-                return copy_command(app, c.render(&app.values));
+                return copy_command(app, c);
             }
         }
         Msg::Back | Msg::Erase => {
             if let Some(step) = f.steps.pop() {
+                f.from_log.retain(|(i, _)| *i < f.steps.len());
                 f.at = step.node;
-                f.selected = step.answer;
                 f.scroll = 0;
+                f.suggest(event);
+                f.selected = step.answer;
             } else {
-                app.screen = Screen::Search;
+                app.screen = app.back.pop().unwrap_or(Screen::Search);
             }
         }
         Msg::Restart => {
             f.steps.clear();
+            f.from_log.clear();
             f.at = f.start;
             f.selected = 0;
             f.scroll = 0;
+            f.suggest(event);
         }
         Msg::Copy => {
             let cmd = f
                 .selected_command(shell)
                 .or_else(|| f.commands(shell).first().copied());
             match cmd {
-                Some(c) => return copy_command(app, c.render(&app.values)),
+                Some(c) => return copy_command(app, c),
                 None => {
                     app.toast = Some(format!(
                         "no {} command here; Tab switches shell",
@@ -230,31 +297,55 @@ fn update_flow(app: &mut App, msg: Msg) -> Option<Effect> {
             }
         }
         Msg::CopyAll => {
-            let all: Vec<String> = f
+            let flow = f.flow;
+            let is_secret = |n: &str| flow.is_secret(n);
+            // Only what is safe to paste as a block: a command that changes state, or that
+            // carries a secret, is copied on its own with `c`.
+            let (safe, held): (Vec<&Command>, Vec<&Command>) = f
                 .commands(shell)
-                .iter()
-                .map(|c| {
-                    let comment = if c.changes_state {
-                        " (CHANGES STATE)"
-                    } else {
-                        ""
-                    };
-                    format!("# {}{comment}\n{}", c.title, c.render(&app.values))
-                })
-                .collect();
-            if all.is_empty() {
-                app.toast = Some(format!("no {} commands here", shell.title()));
-            } else {
-                return Some(Effect::CopyToClipboard(all.join("\n\n")));
+                .into_iter()
+                .partition(|c| !c.changes_state && !c.carries_secret(&app.values, is_secret));
+            let held_note = held_back(&held);
+            if safe.is_empty() {
+                app.toast = Some(match held_note {
+                    Some(note) => format!("nothing read-only to copy here: {note}"),
+                    None => format!("no {} commands here", shell.title()),
+                });
+                return None;
             }
+            let mut blocks: Vec<String> = safe
+                .iter()
+                .map(|c| format!("# {}\n{}", c.title, c.render(&app.values)))
+                .collect();
+            if !held.is_empty() {
+                let titles: Vec<String> = held.iter().map(|c| c.title.clone()).collect();
+                blocks.push(format!(
+                    "# Left out (changes state or carries a secret; copy each with c): {}",
+                    titles.join("; ")
+                ));
+            }
+            let mut what = format!(
+                "{} read-only command(s), from {}",
+                safe.len(),
+                label(safe[0], &app.values, &is_secret)
+            );
+            if let Some(note) = held_note {
+                what.push_str(&format!(" · {note}"));
+            }
+            app.copying = Some(what);
+            return Some(Effect::CopyToClipboard(blocks.join("\n\n")));
         }
         Msg::CopyLink => {
             if let Some(e) = app.data.catalog.get(f.code) {
+                app.copying = Some(format!("the lookup link of AADSTS{}", f.code));
                 return Some(Effect::CopyToClipboard(e.lookup_url()));
             }
         }
         Msg::ExportNotes => return Some(Effect::ExportNotes),
-        Msg::CopyNotes => return Some(Effect::CopyNotes),
+        Msg::CopyNotes => {
+            app.copying = Some(format!("the notes of AADSTS{}", f.code));
+            return Some(Effect::CopyNotes);
+        }
         Msg::CopyIds => {
             let ids = &app.ids;
             let lines: Vec<String> = [
@@ -269,6 +360,7 @@ fn update_flow(app: &mut App, msg: Msg) -> Option<Effect> {
                 app.toast =
                     Some("no trace or correlation id yet: paste the error text (p)".to_string());
             } else {
+                app.copying = Some("the trace and correlation ids".to_string());
                 return Some(Effect::CopyToClipboard(format!(
                     "AADSTS{}\n{}",
                     f.code,
@@ -281,10 +373,55 @@ fn update_flow(app: &mut App, msg: Msg) -> Option<Effect> {
     None
 }
 
-fn choose_answer(f: &mut FlowState, i: usize) {
+/// What copy-all leaves out, for the toast: "left out 1 that changes state (Add a new
+/// secret…): select it and press c".
+fn held_back(held: &[&Command]) -> Option<String> {
+    let first = held.first()?;
+    let why = if first.changes_state {
+        "changes state"
+    } else {
+        "carries a secret"
+    };
+    let more = if held.len() > 1 {
+        format!(" and {} more", held.len() - 1)
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "left out {}{more} that {why}: select it, press c",
+        shorten(&first.title, 40)
+    ))
+}
+
+/// A command as the toast names it: its first line with values (secrets masked), shortened.
+fn label(c: &Command, values: &crate::command::Values, is_secret: &dyn Fn(&str) -> bool) -> String {
+    let shown = c.render_masked(values, is_secret);
+    let first = shown.lines().next().unwrap_or("");
+    shorten(first, 48)
+}
+
+/// `text` cut to `max` characters, with `…` when cut.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
+}
+
+/// Take answer `i`; the notes record it as from the sign-in log when it is the answer the
+/// event picked (any other choice overrides the event).
+fn choose_answer(f: &mut FlowState, i: usize, event: Option<&serde_json::Value>) {
     if let Node::Question(q) = f.node()
         && let Some(a) = q.answers.get(i)
     {
+        if let Some((s, why)) = f.suggestion.take()
+            && s == i
+        {
+            f.from_log.push((f.steps.len(), why));
+        }
         f.steps.push(Step {
             node: f.at,
             answer: i,
@@ -292,16 +429,34 @@ fn choose_answer(f: &mut FlowState, i: usize) {
         f.at = a.next;
         f.selected = 0;
         f.scroll = 0;
+        f.suggest(event);
     }
 }
 
-/// Copy a command, or in `--print` mode choose it and quit.
-fn copy_command(app: &mut App, text: String) -> Option<Effect> {
+/// Copy a command, or in `--print` mode choose it and quit. A command that changes state
+/// asks first, naming what it changes.
+fn copy_command(app: &mut App, c: &Command) -> Option<Effect> {
+    let is_secret = |n: &str| app.is_secret(n);
+    let text = c.render(&app.values);
+    if c.changes_state {
+        app.overlay = Some(Overlay::Confirm(Confirm {
+            text,
+            title: c.title.clone(),
+            shown: c.render_masked(&app.values, is_secret),
+        }));
+        return None;
+    }
+    let shown = label(c, &app.values, &is_secret);
+    send_command(app, text, shown)
+}
+
+fn send_command(app: &mut App, text: String, shown: String) -> Option<Effect> {
     if app.print_mode {
         app.chosen = Some(text);
         app.quit = true;
         return None;
     }
+    app.copying = Some(shown);
     Some(Effect::CopyToClipboard(text))
 }
 
@@ -310,39 +465,77 @@ fn open_values(app: &mut App) {
         app.toast = Some("open a code first; its commands say which values they need".to_string());
         return;
     };
-    let fields: Vec<Field> = f
-        .flow
-        .placeholders
+    let on_screen = f.placeholders_on_screen(app.shell);
+    let field = |p: &crate::flow::Placeholder| Field {
+        name: p.name.clone(),
+        prompt: p.prompt.clone(),
+        example: p.example.clone(),
+        kind: p.kind,
+        input: app.values.get(&p.name).cloned().unwrap_or_default(),
+        recent: app.history.recent(&p.name).to_vec(),
+        recalled: None,
+    };
+    // The values the commands on screen use first, in their order; then the flow's others.
+    let mut fields: Vec<Field> = on_screen
         .iter()
-        .filter(|p| p.name != "error-code")
-        .map(|p| Field {
-            name: p.name.clone(),
-            prompt: p.prompt.clone(),
-            example: p.example.clone(),
-            kind: p.kind,
-            input: app.values.get(&p.name).cloned().unwrap_or_default(),
-            recent: app.history.recent(&p.name).to_vec(),
-            recalled: None,
-        })
+        .filter_map(|n| f.flow.placeholder(n))
+        .map(field)
         .collect();
+    let shown = fields.len();
+    fields.extend(
+        f.flow
+            .placeholders
+            .iter()
+            .filter(|p| p.name != "error-code" && !on_screen.contains(&p.name.as_str()))
+            .map(field),
+    );
     if fields.is_empty() {
         app.toast = Some("this flow's commands need no values".to_string());
         return;
     }
     app.overlay = Some(Overlay::Values(ValuesForm {
         fields,
+        on_screen: shown,
+        // Nothing on screen needs a value: show the flow's values rather than an empty form.
+        all: shown == 0,
         selected: 0,
     }));
 }
 
 fn update_overlay(app: &mut App, overlay: Overlay, msg: Msg) -> Option<Effect> {
     match overlay {
-        Overlay::Help => {
-            // Any key closes help; keys other than close/back act as well as closing.
-            if !matches!(msg, Msg::Help | Msg::Back | Msg::Choose | Msg::Erase) {
-                return update(app, msg);
+        Overlay::Help { scroll } => match msg {
+            Msg::Up | Msg::ScrollUp => {
+                app.overlay = Some(Overlay::Help {
+                    scroll: scroll.saturating_sub(1),
+                })
             }
-        }
+            Msg::Down | Msg::ScrollDown => {
+                app.overlay = Some(Overlay::Help {
+                    scroll: scroll.saturating_add(1),
+                })
+            }
+            Msg::PageUp => {
+                app.overlay = Some(Overlay::Help {
+                    scroll: scroll.saturating_sub(8),
+                })
+            }
+            Msg::PageDown => {
+                app.overlay = Some(Overlay::Help {
+                    scroll: scroll.saturating_add(8),
+                })
+            }
+            // Close keys only close; any other key closes help and acts.
+            Msg::Help | Msg::Back | Msg::Choose | Msg::Erase | Msg::Quit => {}
+            _ => return update(app, msg),
+        },
+        Overlay::Confirm(c) => match msg {
+            Msg::Copy | Msg::Choose => {
+                let first = c.shown.lines().next().unwrap_or("");
+                return send_command(app, c.text, shorten(first, 48));
+            }
+            _ => app.toast = Some(format!("not copied: {}", c.title)),
+        },
         Overlay::Paste(mut text) => match msg {
             Msg::Input(c) => {
                 text.push(c);
@@ -361,8 +554,12 @@ fn update_overlay(app: &mut App, overlay: Overlay, msg: Msg) -> Option<Effect> {
             _ => app.overlay = Some(Overlay::Paste(text)),
         },
         Overlay::Values(mut form) => {
-            let n = form.fields.len();
+            let n = form.visible().max(1);
             match msg {
+                Msg::ToggleAllValues => {
+                    form.all = !form.all || form.on_screen == 0;
+                    form.selected = form.selected.min(form.visible().saturating_sub(1));
+                }
                 Msg::Input(c) => form.fields[form.selected].input.push(c),
                 Msg::Paste(t) => form.fields[form.selected].input.push_str(t.trim()),
                 Msg::Erase => {
@@ -413,9 +610,22 @@ fn update_overlay(app: &mut App, overlay: Overlay, msg: Msg) -> Option<Effect> {
                         app.overlay = Some(Overlay::Values(form));
                         return None;
                     }
-                    if !bad.is_empty() {
-                        app.toast = Some(format!("not saved (invalid): {}", bad.join(", ")));
-                    }
+                    let set: Vec<&str> = form
+                        .fields
+                        .iter()
+                        .filter(|f| !f.input.is_empty() && f.check().is_ok())
+                        .map(|f| f.name.as_str())
+                        .collect();
+                    app.toast = Some(match (bad.is_empty(), set.is_empty()) {
+                        (false, _) => format!(
+                            "saved the valid values; not saved (invalid): {}",
+                            bad.join(", ")
+                        ),
+                        (true, true) => "no values set; commands show <placeholders>".to_string(),
+                        (true, false) => {
+                            format!("saved {}: the commands now use them", set.join(", "))
+                        }
+                    });
                     if !app.remember {
                         return None;
                     }
@@ -433,8 +643,58 @@ fn update_overlay(app: &mut App, overlay: Overlay, msg: Msg) -> Option<Effect> {
     None
 }
 
+/// A pasted sign-in event (JSON of any shape `evidence` reads, with an error code): open its
+/// code with its values filled and the answers it decides pre-selected. `false` when the text
+/// is not one.
+fn land_on_event(app: &mut App, text: &str) -> bool {
+    let t = text.trim_start();
+    if !(t.starts_with('{') || t.starts_with('[')) {
+        return false;
+    }
+    let Ok(doc) = evidence::read(t) else {
+        return false;
+    };
+    let Some(event) = evidence::pick(&doc.events, None).cloned() else {
+        return false;
+    };
+    let Some(code) = evidence::code(&event) else {
+        return false;
+    };
+    let (trace_id, correlation_id, timestamp) = evidence::ids(&event);
+    app.ids.trace_id = trace_id;
+    app.ids.correlation_id = correlation_id;
+    app.ids.timestamp = timestamp;
+    let flow = app
+        .data
+        .library
+        .for_code(code)
+        .or_else(|| app.data.library.fallback());
+    for (name, v) in evidence::values(&event) {
+        // Only values the flow's placeholder accepts (a masked `{PII Removed}` is no GUID).
+        if flow
+            .and_then(|f| f.placeholder(name))
+            .is_none_or(|p| p.kind.check(&v).is_ok())
+        {
+            app.values.insert(name.to_string(), v);
+        }
+    }
+    app.evidence = Some(event);
+    if app.open(code) {
+        let picked = match &app.screen {
+            Screen::Flow(f) if f.suggestion.is_some() => ": its answers are pre-selected (Enter)",
+            _ => "",
+        };
+        app.toast = Some(format!("sign-in event: AADSTS{code}{picked}"));
+    }
+    true
+}
+
 /// Run `explain` on pasted text and open the primary code with the values it found.
 fn land_on_paste(app: &mut App, text: &str) {
+    if land_on_event(app, text) {
+        return;
+    }
+    app.evidence = None;
     let ex = explain::explain(text);
     let Some(code) = ex.primary_code else {
         app.toast = Some("no AADSTS code found in the pasted text".to_string());
@@ -457,7 +717,7 @@ fn land_on_paste(app: &mut App, text: &str) {
     app.ids.trace_id = ex.trace_id.clone();
     app.ids.correlation_id = ex.correlation_id.clone();
     app.ids.timestamp = ex.timestamp.clone();
-    if app.open(code) {
+    if app.open_from_here(code) {
         let others = ex.codes.len().saturating_sub(1);
         let more = if others > 0 {
             format!(" (+{others} more code(s) in the text)")

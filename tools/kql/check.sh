@@ -7,7 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 version=12.4.1
 dir=${KUSTO_DIR:-$HOME/.cache/aadsts-wizard/kusto}
-command -v node >/dev/null || { echo "check-kql: node is required" >&2; exit 1; }
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing nodejs and npm"
+    apt-get install -y -qq nodejs npm >/dev/null ||
+      { apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }
+  fi
+  command -v node >/dev/null || { echo "check-kql: node is required" >&2; exit 1; }
+fi
 if ! NODE_PATH=$dir/node_modules node -e "require('@kusto/language-service-next/package.json').version === '$version' || process.exit(1)" 2>/dev/null; then
   echo "== installing @kusto/language-service-next@$version into $dir"
   mkdir -p "$dir"

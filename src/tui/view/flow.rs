@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph};
 use crate::command::Shell;
 use crate::flow::Node;
 
-use crate::tui::app::{App, FlowState};
-use crate::tui::view::{Theme, clean, wrap};
+use crate::tui::app::{App, FlowState, Screen};
+use crate::tui::view::{Theme, clean, hidden_note, window, wrap};
 
 fn header_lines<'a>(app: &App, f: &FlowState, width: usize, theme: Theme) -> Vec<Line<'a>> {
     let entry = app.data.catalog.get(f.code);
@@ -28,7 +28,7 @@ fn header_lines<'a>(app: &App, f: &FlowState, width: usize, theme: Theme) -> Vec
             lines.push(Line::from(l));
         }
         let note = format!(
-            "No flow for this code yet: general triage below. Microsoft's page: {} (l copies it)",
+            "No flow for this code yet: general triage below. Microsoft's page: {} (u copies it)",
             e.lookup_url()
         );
         for l in wrap(&note, width) {
@@ -53,11 +53,14 @@ fn header_lines<'a>(app: &App, f: &FlowState, width: usize, theme: Theme) -> Vec
         .iter()
         .map(|s| f.flow.describe(s).1.to_string())
         .collect();
-    let crumb = if crumbs.is_empty() {
+    let mut crumb = if crumbs.is_empty() {
         "start".to_string()
     } else {
         format!("start › {}", crumbs.join(" › "))
     };
+    if let Some(Screen::Flow(prev)) = app.back.last() {
+        crumb = format!("from AADSTS{} · {crumb}", prev.code);
+    }
     // Keep the end of a long breadcrumb: the latest answers matter most.
     let chars: Vec<char> = clean(&crumb).chars().collect();
     let shown: String = if chars.len() > width {
@@ -71,13 +74,31 @@ fn header_lines<'a>(app: &App, f: &FlowState, width: usize, theme: Theme) -> Vec
     lines
 }
 
-/// The text part: the question and its help, or the leaf's cause, explanation, fix and related.
-fn text_lines<'a>(app: &App, f: &FlowState, width: usize, theme: Theme) -> Vec<Line<'a>> {
+/// The text part: the question and its help, or the leaf's cause, fix, related codes and links,
+/// with the explanation after the cause when `why` (it is the first thing left out when space
+/// is short: the cause and the fix matter most mid-incident).
+fn text_lines<'a>(
+    app: &App,
+    f: &FlowState,
+    width: usize,
+    why: bool,
+    theme: Theme,
+) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
     match f.node() {
         Node::Question(q) => {
             for l in wrap(&q.text, width) {
                 lines.push(Line::from(Span::styled(l, theme.title())));
+            }
+            if let Some((i, why)) = &f.suggestion {
+                let text = format!(
+                    "From the sign-in log: {} -> answer {} (Enter accepts it)",
+                    clean(why),
+                    i + 1
+                );
+                for l in wrap(&text, width) {
+                    lines.push(Line::from(Span::styled(l, theme.good())));
+                }
             }
             if let Some(h) = &q.help {
                 for l in wrap(h, width) {
@@ -89,8 +110,10 @@ fn text_lines<'a>(app: &App, f: &FlowState, width: usize, theme: Theme) -> Vec<L
             for t in wrap(&format!("Cause: {}", l.cause), width) {
                 lines.push(Line::from(Span::styled(t, theme.code())));
             }
-            for t in wrap(&l.explanation, width) {
-                lines.push(Line::from(t));
+            if why {
+                for t in wrap(&l.explanation, width) {
+                    lines.push(Line::from(t));
+                }
             }
             lines.push(Line::from(Span::styled("Fix", theme.title())));
             for (i, step) in l.fix.iter().enumerate() {
@@ -103,9 +126,9 @@ fn text_lines<'a>(app: &App, f: &FlowState, width: usize, theme: Theme) -> Vec<L
                     lines.push(Line::from(format!("{prefix}{t}")));
                 }
             }
-            if !l.related.is_empty() {
-                let rel: Vec<String> = l
-                    .related
+            let related = f.related();
+            if !related.is_empty() {
+                let rel: Vec<String> = related
                     .iter()
                     .take(9)
                     .enumerate()
@@ -127,19 +150,38 @@ fn text_lines<'a>(app: &App, f: &FlowState, width: usize, theme: Theme) -> Vec<L
                 }
             }
             for link in &l.links {
-                lines.push(Line::from(Span::styled(clean(link), theme.dim())));
+                for t in wrap(link, width) {
+                    lines.push(Line::from(Span::styled(t, theme.dim())));
+                }
             }
         }
     }
     lines
 }
 
-/// The list rows: answers, then commands of the current shell (title line + command lines).
+/// The list rows: answers, then commands of the current shell (title line + command lines),
+/// secrets masked.
 fn rows<'a>(app: &App, f: &FlowState, width: usize, theme: Theme) -> Vec<ListItem<'a>> {
+    shell_rows(app, f, app.shell, true, width, theme)
+}
+
+/// The rows for `shell`; the answers first when `answers`.
+fn shell_rows<'a>(
+    app: &App,
+    f: &FlowState,
+    shell: Shell,
+    answers: bool,
+    width: usize,
+    theme: Theme,
+) -> Vec<ListItem<'a>> {
     let mut items = Vec::new();
-    if let Node::Question(q) = f.node() {
+    if answers && let Node::Question(q) = f.node() {
         for (i, a) in q.answers.iter().enumerate() {
-            let label = wrap(&a.label, width.saturating_sub(6));
+            let mark = match &f.suggestion {
+                Some((s, _)) if *s == i => " [sign-in log]",
+                _ => "",
+            };
+            let label = wrap(&format!("{}{mark}", a.label), width.saturating_sub(6));
             let lines: Vec<Line> = label
                 .into_iter()
                 .enumerate()
@@ -154,7 +196,8 @@ fn rows<'a>(app: &App, f: &FlowState, width: usize, theme: Theme) -> Vec<ListIte
             items.push(ListItem::new(Text::from(lines)));
         }
     }
-    for c in f.commands(app.shell) {
+    let is_secret = |n: &str| f.flow.is_secret(n);
+    for c in f.commands(shell) {
         // The warning goes first so a long title can never push it off screen.
         let mut lines = vec![Line::from({
             let mut spans = Vec::new();
@@ -171,18 +214,16 @@ fn rows<'a>(app: &App, f: &FlowState, width: usize, theme: Theme) -> Vec<ListIte
                 theme.dim(),
             )));
         }
-        for t in wrap(&c.render(&app.values), width.saturating_sub(4)) {
+        for t in wrap(
+            &c.render_masked(&app.values, is_secret),
+            width.saturating_sub(4),
+        ) {
             lines.push(Line::from(Span::styled(format!("  {t}"), theme.command())));
         }
         items.push(ListItem::new(Text::from(lines)));
     }
     // What this shell cannot do here, and where to go instead; after the selectable rows.
-    for u in f
-        .node()
-        .unavailable()
-        .iter()
-        .filter(|u| u.shell == app.shell)
-    {
+    for u in f.node().unavailable().iter().filter(|u| u.shell == shell) {
         let mut lines = vec![Line::from(Span::styled(
             format!("✗ {}", clean(&u.title)),
             theme.dim(),
@@ -195,32 +236,77 @@ fn rows<'a>(app: &App, f: &FlowState, width: usize, theme: Theme) -> Vec<ListIte
     items
 }
 
+/// From this width on, the other shell's commands sit beside the list.
+const SIDE_BY_SIDE: u16 = 160;
+
 struct Areas {
     header: Rect,
     text: Rect,
     list: Rect,
+    /// The other shell's commands, on wide terminals.
+    other: Option<Rect>,
+    /// Whether the leaf's explanation is in the text.
+    why: bool,
 }
 
+/// Lay out by priority: on a result the cause, the fix and the selected command come first;
+/// the explanation joins them when there is room or when asked for (`w`).
 fn areas(app: &App, f: &FlowState, area: Rect) -> Areas {
     let width = area.width.saturating_sub(2) as usize;
     let theme = Theme { color: false };
-    let header_h = header_lines(app, f, width, theme).len() as u16 + 1;
-    let text_needed = text_lines(app, f, width, theme).len() as u16 + 2;
+    // A blank line under the header only where height is plentiful.
+    let gap = u16::from(area.height >= 30);
+    let header_h = header_lines(app, f, width, theme).len() as u16 + gap;
     let rest = area.height.saturating_sub(header_h);
-    let is_question = matches!(f.node(), Node::Question(_));
-    let cap = if is_question {
-        rest / 2
+    let is_leaf = matches!(f.node(), Node::Leaf(_));
+    let list_width = list_width(area);
+    let heights: Vec<u16> = rows(app, f, list_width, theme)
+        .iter()
+        .map(|i| i.height() as u16)
+        .collect();
+    let selected_h = heights.get(f.selected).copied().unwrap_or(1);
+    let list_all = heights.iter().sum::<u16>() + 2;
+    // The list keeps room for the selected row (and a little more) at least.
+    let list_min = list_all.min((selected_h + 2).max(if is_leaf { 8 } else { 7 }));
+    let cap = rest.saturating_sub(list_min).max(4);
+    let needed = |why| text_lines(app, f, width, why, theme).len() as u16 + 2;
+    let why = is_leaf && (f.show_why || needed(true) <= cap.min(rest * 11 / 20));
+    let text_needed = needed(why);
+    let text_h = if is_leaf {
+        text_needed.min(cap)
     } else {
-        rest * 11 / 20
+        text_needed.min((rest / 2).max(4)).min(cap)
     };
-    let text_h = text_needed.min(cap.max(4));
     let [header, text, list] = Layout::vertical([
         Constraint::Length(header_h),
         Constraint::Length(text_h),
         Constraint::Min(3),
     ])
     .areas(area);
-    Areas { header, text, list }
+    let (list, other) = if area.width >= SIDE_BY_SIDE {
+        let [l, o] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+            .areas(list);
+        (l, Some(o))
+    } else {
+        (list, None)
+    };
+    Areas {
+        header,
+        text,
+        list,
+        other,
+        why,
+    }
+}
+
+/// The text width inside the command list's borders.
+fn list_width(area: Rect) -> usize {
+    let w = if area.width >= SIDE_BY_SIDE {
+        area.width / 2
+    } else {
+        area.width
+    };
+    w.saturating_sub(2) as usize
 }
 
 pub fn draw(app: &App, f: &FlowState, frame: &mut Frame, area: Rect, theme: Theme) {
@@ -228,18 +314,20 @@ pub fn draw(app: &App, f: &FlowState, frame: &mut Frame, area: Rect, theme: Them
     let width = area.width.saturating_sub(2) as usize;
     frame.render_widget(Paragraph::new(header_lines(app, f, width, theme)), a.header);
 
-    let text = text_lines(app, f, width, theme);
+    let text = text_lines(app, f, width, a.why, theme);
     let max_scroll = (text.len() as u16).saturating_sub(a.text.height.saturating_sub(2));
     let scroll = f.scroll.min(max_scroll);
-    let more = if max_scroll > scroll {
-        " ↓ more (PgDn) "
-    } else {
-        ""
+    let below = max_scroll - scroll;
+    let more = match (scroll, below) {
+        (0, 0) => String::new(),
+        (0, b) => format!(" ↓ {b} more lines (PgDn) "),
+        (s, 0) => format!(" ↑ {s} lines (PgUp) "),
+        (s, b) => format!(" ↑ {s} · ↓ {b} more lines "),
     };
-    let kind = if matches!(f.node(), Node::Question(_)) {
-        " question "
-    } else {
-        " result "
+    let kind = match f.node() {
+        Node::Question(_) => " question ".to_string(),
+        Node::Leaf(_) if a.why => " result · w hides why ".to_string(),
+        Node::Leaf(_) => " result · w shows why ".to_string(),
     };
     frame.render_widget(
         Paragraph::new(text).scroll((scroll, 0)).block(
@@ -261,14 +349,40 @@ pub fn draw(app: &App, f: &FlowState, frame: &mut Frame, area: Rect, theme: Them
         "commands"
     };
     let title = format!(" {what}: {} (Tab: {}) ", app.shell.title(), other.title());
-    let items = rows(app, f, width, theme);
+    let lw = list_width(area);
+    let items = rows(app, f, lw, theme);
+    let heights: Vec<u16> = items.iter().map(|i| i.height() as u16).collect();
+    let (offset, above, below) = window(&heights, f.selected, a.list.height.saturating_sub(2));
     let empty = items.is_empty();
     let list = List::new(items)
-        .block(Block::default().borders(Borders::ALL).title(title))
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(title)
+                .title_bottom(hidden_note(above, below)),
+        )
         .highlight_style(theme.selected())
         .highlight_symbol("› ");
-    let mut state = ListState::default().with_selected((!empty).then_some(f.selected));
+    let mut state = ListState::default()
+        .with_offset(offset)
+        .with_selected((!empty).then_some(f.selected));
     frame.render_stateful_widget(list, a.list, &mut state);
+
+    if let Some(r) = a.other {
+        let items = shell_rows(app, f, other, false, lw, theme);
+        let heights: Vec<u16> = items.iter().map(|i| i.height() as u16).collect();
+        let (_, _, below) = window(&heights, 0, r.height.saturating_sub(2));
+        let title = format!(" {}: Tab makes these the selectable ones ", other.title());
+        frame.render_widget(
+            List::new(items).block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(Span::styled(title, theme.dim()))
+                    .title_bottom(hidden_note(0, below)),
+            ),
+            r,
+        );
+    }
 }
 
 pub fn row_at(app: &App, f: &FlowState, area: Rect, x: u16, y: u16) -> Option<usize> {
@@ -277,19 +391,11 @@ pub fn row_at(app: &App, f: &FlowState, area: Rect, x: u16, y: u16) -> Option<us
     {
         return None;
     }
-    let width = area.width.saturating_sub(2) as usize;
-    let heights: Vec<u16> = rows(app, f, width, Theme { color: false })
+    let heights: Vec<u16> = rows(app, f, list_width(area), Theme { color: false })
         .iter()
         .map(|i| i.height() as u16)
         .collect();
-    // Mirror ratatui's offset: scroll just enough for the selected row to be visible.
-    let visible = r.height.saturating_sub(2);
-    let mut offset = 0;
-    let mut used: u16 = heights.iter().take(f.selected + 1).sum();
-    while used > visible && offset < f.selected {
-        used -= heights[offset];
-        offset += 1;
-    }
+    let (offset, _, _) = window(&heights, f.selected, r.height.saturating_sub(2));
     let mut top = r.y + 1;
     for (i, h) in heights.iter().enumerate().skip(offset) {
         if y >= top && y < top + h {

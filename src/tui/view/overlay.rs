@@ -5,9 +5,9 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::tui::app::{App, Overlay};
-use crate::tui::keys::HELP;
-use crate::tui::view::{Theme, clean};
+use crate::tui::app::{App, Overlay, Screen};
+use crate::tui::keys::{Place, keys_for};
+use crate::tui::view::{Theme, clean, hidden_note, wrap};
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [r] = Layout::horizontal([Constraint::Length(width.min(area.width))])
@@ -19,43 +19,87 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     r
 }
 
-pub fn draw(_app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect, theme: Theme) {
+pub fn draw(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect, theme: Theme) {
     match overlay {
-        Overlay::Help => {
-            let mut lines: Vec<Line> = HELP
-                .iter()
-                .map(|(k, v)| {
-                    Line::from(vec![
-                        Span::styled(format!("{k:<24}"), theme.code()),
-                        Span::raw(*v),
-                    ])
-                })
-                .collect();
-            lines.push(Line::from(""));
-            lines.push(Line::from(Span::styled(
-                "Commands marked ⚠ CHANGES STATE modify your tenant: read them first.",
-                theme.warning(),
-            )));
-            let r = centered(area, 90, lines.len() as u16 + 2);
+        Overlay::Help { scroll } => {
+            let r = centered(area, 96, area.height);
+            let lines = help_lines(app, r.width.saturating_sub(2) as usize, theme);
+            let inner = r.height.saturating_sub(2);
+            let r = centered(area, 96, (lines.len() as u16 + 2).min(area.height));
+            let max = (lines.len() as u16).saturating_sub(inner);
+            let scroll = (*scroll).min(max);
+            let below = (lines.len() as u16).saturating_sub(scroll + inner);
+            let title = match &app.screen {
+                Screen::Search => " keys: search · any other key closes ",
+                Screen::Flow(_) => " keys: question or result · any other key closes ",
+            };
             frame.render_widget(Clear, r);
             frame.render_widget(
-                Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+                Paragraph::new(lines).scroll((scroll, 0)).block(
                     Block::default()
                         .borders(Borders::ALL)
-                        .title(" keys · any key closes "),
+                        .title(title)
+                        .title_bottom(hidden_note(scroll as usize, below as usize)),
+                ),
+                r,
+            );
+        }
+        Overlay::Confirm(c) => {
+            let width = area.width.min(96);
+            let text = [
+                format!("⚠ This changes state: {}", clean(&c.title)),
+                clean(&c.shown),
+                "c (or y, Enter) copies it · any other key cancels".to_string(),
+            ];
+            let mut lines = Vec::new();
+            for (i, t) in text.iter().enumerate() {
+                let style = match i {
+                    0 => theme.warning(),
+                    1 => theme.command(),
+                    _ => theme.dim(),
+                };
+                for l in wrap(t, width.saturating_sub(2) as usize) {
+                    lines.push(Line::from(Span::styled(l, style)));
+                }
+            }
+            let h = (lines.len() as u16 + 2).min(area.height.saturating_sub(1));
+            // At the bottom, above the footer, so the command list stays in view.
+            let [_, bottom, _] = Layout::vertical([
+                Constraint::Min(0),
+                Constraint::Length(h),
+                Constraint::Length(1),
+            ])
+            .areas(area);
+            let [r] = Layout::horizontal([Constraint::Length(width)])
+                .flex(Flex::Center)
+                .areas(bottom);
+            frame.render_widget(Clear, r);
+            frame.render_widget(
+                Paragraph::new(lines).block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .title(" copy a state-changing command? "),
                 ),
                 r,
             );
         }
         Overlay::Values(form) => {
             // Two lines a field; when they do not all fit, show a window around the selection.
-            let fits = (area.height.saturating_sub(4) / 2).max(1) as usize;
+            let fits = (area.height.saturating_sub(5) / 2).max(1) as usize;
+            let visible = form.visible();
             let first = form
                 .selected
                 .saturating_sub(fits.saturating_sub(1))
-                .min(form.fields.len().saturating_sub(fits));
+                .min(visible.saturating_sub(fits));
             let mut lines = Vec::new();
-            for (i, f) in form.fields.iter().enumerate().skip(first).take(fits) {
+            for (i, f) in form
+                .fields
+                .iter()
+                .enumerate()
+                .take(visible)
+                .skip(first)
+                .take(fits)
+            {
                 let marker = if i == form.selected { "› " } else { "  " };
                 let status = match f.check() {
                     Ok(()) if f.input.is_empty() => Span::styled("  (empty)", theme.dim()),
@@ -106,16 +150,32 @@ pub fn draw(_app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect, theme:
                     theme.dim(),
                 )));
             }
-            let more = if form.fields.len() > fits {
-                format!(" {}/{} · ", form.selected + 1, form.fields.len())
+            let others = form.fields.len() - form.on_screen;
+            if others > 0 {
+                let note = if form.all {
+                    "  Ctrl-O: only the values the commands on screen use".to_string()
+                } else {
+                    format!(
+                        "  Ctrl-O: {others} more value(s) of this flow, not used on this screen"
+                    )
+                };
+                lines.push(Line::from(Span::styled(note, theme.dim())));
+            }
+            let more = if visible > fits {
+                format!(" {}/{} · ", form.selected + 1, visible)
             } else {
                 String::new()
+            };
+            let scope = if form.all && form.on_screen < form.fields.len() {
+                "all values of this flow"
+            } else {
+                "values for this screen"
             };
             let r = centered(area, 96, lines.len() as u16 + 2);
             frame.render_widget(Clear, r);
             frame.render_widget(
                 Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(format!(
-                    " values{more} · Up/Down field · Enter save · Esc keep valid ones "
+                    " {scope}{more} · Enter save · Esc keep valid ones "
                 ))),
                 r,
             );
@@ -141,4 +201,40 @@ pub fn draw(_app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect, theme:
             );
         }
     }
+}
+
+/// The help of the screen under the overlay, wrapped to `width`: each key with what it does,
+/// the description continuing under itself.
+fn help_lines<'a>(app: &App, width: usize, theme: Theme) -> Vec<Line<'a>> {
+    let places: &[Place] = match &app.screen {
+        Screen::Search => &[Place::Search, Place::Help],
+        Screen::Flow(_) => &[Place::Flow, Place::Values, Place::Help],
+    };
+    let key_w = (width / 3).clamp(8, 22);
+    let mut lines = Vec::new();
+    for (n, place) in places.iter().enumerate() {
+        if n > 0 {
+            lines.push(Line::from(Span::styled(place.heading(), theme.title())));
+        }
+        for k in keys_for(*place) {
+            let keys = wrap(k.keys, key_w);
+            let what = wrap(k.what, width.saturating_sub(key_w + 1));
+            for i in 0..keys.len().max(what.len()) {
+                let key = keys.get(i).map_or("", String::as_str);
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{key:<key_w$} "), theme.code()),
+                    Span::raw(what.get(i).cloned().unwrap_or_default()),
+                ]));
+            }
+        }
+    }
+    if matches!(app.screen, Screen::Flow(_)) {
+        for l in wrap(
+            "Commands marked ⚠ CHANGES STATE modify your tenant: read them first; a copies only the others.",
+            width,
+        ) {
+            lines.push(Line::from(Span::styled(l, theme.warning())));
+        }
+    }
+    lines
 }

@@ -10,7 +10,7 @@ use crate::catalog::Entry;
 use crate::search::Hit;
 
 use crate::tui::app::App;
-use crate::tui::view::{Theme, clean};
+use crate::tui::view::{Theme, clean, hidden_note, window};
 
 struct Areas {
     query: Rect,
@@ -94,8 +94,49 @@ fn hit_line<'a>(app: &App, hit: &Hit, e: &Entry, theme: Theme) -> Line<'a> {
             spans.push(Span::styled(clean(&short), theme.dim()));
         }
     }
+    spans.extend(why_spans(hit, e, theme));
     spans.push(Span::styled(format!("  {}", e.category), theme.dim()));
     Line::from(spans)
+}
+
+/// Why a hit matched when its name shows nothing: the matched keyword, or the words of the
+/// summary around the first match, highlighted.
+fn why_spans<'a>(hit: &Hit, e: &Entry, theme: Theme) -> Vec<Span<'a>> {
+    let h = &hit.highlights;
+    let mut spans = Vec::new();
+    if !h.name.is_empty() || !h.code.is_empty() {
+        return spans;
+    }
+    if let Some((i, pos)) = h.keywords.iter().find(|(_, p)| !p.is_empty())
+        && let Some(kw) = e.keywords.get(*i)
+    {
+        spans.push(Span::styled("  keyword: ", theme.dim()));
+        spans.extend(highlighted(&clean(kw), pos, theme, theme.dim()));
+    } else if let Some(&first) = h.summary.first() {
+        // A window of the summary from the start of the word holding the first match.
+        let chars: Vec<char> = clean(&e.summary).chars().collect();
+        let start = chars[..first.min(chars.len())]
+            .iter()
+            .rposition(|c| *c == ' ')
+            .map_or(0, |p| p + 1);
+        let end = (start + 36).min(chars.len());
+        let text: String = chars[start..end].iter().collect();
+        let pos: Vec<usize> = h
+            .summary
+            .iter()
+            .filter(|&&p| p >= start && p < end)
+            .map(|p| p - start)
+            .collect();
+        spans.push(Span::styled("  summary: ", theme.dim()));
+        if start > 0 {
+            spans.push(Span::styled("…", theme.dim()));
+        }
+        spans.extend(highlighted(&text, &pos, theme, theme.dim()));
+        if end < chars.len() {
+            spans.push(Span::styled("…", theme.dim()));
+        }
+    }
+    spans
 }
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
@@ -126,14 +167,25 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         .collect();
     let title = if s.hits.is_empty() {
         " no match: try other words, or paste the error (Ctrl-V) ".to_string()
+    } else if s.query.trim().is_empty() {
+        format!(" all {} codes · ▶ has a flow ", s.hits.len())
     } else {
         format!(" {} result(s) · ▶ has a flow ", s.hits.len())
     };
+    let heights = vec![1; s.hits.len()];
+    let (offset, above, below) = window(&heights, s.selected, a.results.height.saturating_sub(2));
     let list = List::new(items)
-        .block(Block::default().borders(Borders::ALL).title(title))
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(title)
+                .title_bottom(hidden_note(above, below)),
+        )
         .highlight_style(theme.selected())
         .highlight_symbol("› ");
-    let mut state = ListState::default().with_selected((!s.hits.is_empty()).then_some(s.selected));
+    let mut state = ListState::default()
+        .with_offset(offset)
+        .with_selected((!s.hits.is_empty()).then_some(s.selected));
     frame.render_stateful_widget(list, a.results, &mut state);
 
     if let Some(preview) = a.preview {
@@ -188,12 +240,8 @@ pub fn row_at(app: &App, area: Rect, x: u16, y: u16) -> Option<usize> {
     if !inside {
         return None;
     }
-    // The list scrolls so the selection stays visible; mirror ratatui's offset rule.
-    let visible = r.height.saturating_sub(2) as usize;
-    let offset = app
-        .search
-        .selected
-        .saturating_sub(visible.saturating_sub(1));
+    let heights = vec![1; app.search.hits.len()];
+    let (offset, _, _) = window(&heights, app.search.selected, r.height.saturating_sub(2));
     let row = offset + (y - r.y - 1) as usize;
     (row < app.search.hits.len()).then_some(row)
 }
