@@ -340,3 +340,169 @@ fn kql_names_every_table_and_the_filters() {
     assert!(q.contains("TimeGenerated >= ago(2h)"));
     assert!(q.contains("\"50140\""), "expected codes are listed");
 }
+
+/// Keys with their first letter upper-cased at every depth, dates as `/Date(ms)/`: what
+/// `Get-MgBetaAuditLogSignIn | ConvertTo-Json` prints.
+fn powershell(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let mut key: Vec<char> = k.chars().collect();
+                    key[0] = key[0].to_ascii_uppercase();
+                    let value = if k == "createdDateTime" {
+                        let secs = time_secs(v.as_str().expect("time"));
+                        Value::String(format!("/Date({}000)/", secs))
+                    } else {
+                        powershell(v)
+                    };
+                    (key.into_iter().collect(), value)
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(powershell).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Unix seconds of the generator's `2024-05-DDTHH:MM:SSZ`.
+fn time_secs(t: &str) -> i64 {
+    let n = |r: std::ops::Range<usize>| t[r].parse::<i64>().expect("digits");
+    1_714_521_600 + (n(8..10) - 1) * 86_400 + n(11..13) * 3600 + n(14..16) * 60 + n(17..19)
+}
+
+/// A Log Analytics `SigninLogs` row (columns from the Azure Monitor table reference), dynamic
+/// columns as JSON text as exports write them.
+fn log_analytics(e: &Value) -> Value {
+    json!({
+        "TenantId": "ws-1",
+        "TimeGenerated": e["createdDateTime"],
+        "CreatedDateTime": e["createdDateTime"],
+        "Id": e["id"],
+        "ResultType": e["status"]["errorCode"].to_string(),
+        "ResultDescription": e["status"]["failureReason"],
+        "AppDisplayName": e["appDisplayName"],
+        "AppId": e["appId"],
+        "UserPrincipalName": e["userPrincipalName"],
+        "UserId": e["userId"],
+        "IPAddress": e["ipAddress"],
+        "ClientAppUsed": e["clientAppUsed"],
+        "ResourceDisplayName": e["resourceDisplayName"],
+        "ResourceIdentity": e["resourceId"],
+        "LocationDetails": e["location"].to_string(),
+        "ConditionalAccessPolicies": e["appliedConditionalAccessPolicies"].to_string(),
+        "ConditionalAccessStatus": e["conditionalAccessStatus"],
+        "Type": "SigninLogs",
+    })
+}
+
+fn csv_of(rows: &[Value], columns: &[&str]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(columns).expect("csv");
+    for r in rows {
+        let rec: Vec<String> = columns
+            .iter()
+            .map(|c| match &r[*c] {
+                Value::String(s) => s.clone(),
+                Value::Null => String::new(),
+                other => other.to_string(),
+            })
+            .collect();
+        w.write_record(&rec).expect("csv");
+    }
+    String::from_utf8(w.into_inner().expect("csv")).expect("utf8")
+}
+
+/// The admin center's CSV download (its column names); it has no per-policy results.
+fn portal_csv(events: &[Value]) -> String {
+    let rows: Vec<Value> = events
+        .iter()
+        .map(|e| {
+            let t = e["createdDateTime"].as_str().expect("time");
+            json!({
+                "Date (UTC)": format!("{} {}", &t[..10], &t[11..19]),
+                "Request ID": e["id"],
+                "Username": e["userPrincipalName"],
+                "User ID": e["userId"],
+                "Application": e["appDisplayName"],
+                "Application ID": e["appId"],
+                "Resource": e["resourceDisplayName"],
+                "Resource ID": e["resourceId"],
+                "IP address": e["ipAddress"],
+                "Location": "Oslo, Oslo, NO",
+                "Status": if e["status"]["errorCode"] == 0 { "Success" } else { "Failure" },
+                "Sign-in error code": e["status"]["errorCode"],
+                "Failure reason": e["status"]["failureReason"],
+                "Client app": e["clientAppUsed"],
+                "Conditional Access": "Not Applied",
+            })
+        })
+        .collect();
+    csv_of(
+        &rows,
+        &[
+            "Date (UTC)",
+            "Request ID",
+            "Username",
+            "User ID",
+            "Application",
+            "Application ID",
+            "Resource",
+            "Resource ID",
+            "IP address",
+            "Location",
+            "Status",
+            "Sign-in error code",
+            "Failure reason",
+            "Client app",
+            "Conditional Access",
+        ],
+    )
+}
+
+#[test]
+fn powershell_log_analytics_and_portal_shapes_give_the_same_counts() {
+    let (events, all, unexpected) = generate();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ps: Vec<Value> = events.iter().map(powershell).collect();
+    let ps = write(
+        &dir,
+        "ps.json",
+        serde_json::to_string_pretty(&ps).expect("json").as_bytes(),
+    );
+    check_all(&[&ps], None, &[], "PowerShell ConvertTo-Json");
+    let la: Vec<Value> = events.iter().map(log_analytics).collect();
+    let la_json = write(&dir, "la.json", json_lines(&la).as_bytes());
+    check_all(&[&la_json], None, &[], "Log Analytics JSON rows");
+    let columns: Vec<&str> = la[0]
+        .as_object()
+        .expect("row")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let la_csv = write(&dir, "la.csv", csv_of(&la, &columns).as_bytes());
+    check_all(&[&la_csv], None, &[], "Log Analytics CSV");
+    // The portal CSV has no per-policy results: every failure is "(no failed policy)".
+    let portal = write(&dir, "portal.csv", portal_csv(&events).as_bytes());
+    for by in BY {
+        for (flag, want) in [(true, &all), (false, &unexpected)] {
+            let mut args = vec!["signins", "--json", "--by", by, &portal];
+            if flag {
+                args.push("--include-expected");
+            }
+            let want = if by == "policy" {
+                let total: u64 = want["code"].values().sum();
+                [("(no failed policy)".to_string(), total)]
+                    .into_iter()
+                    .collect()
+            } else {
+                want[by].clone()
+            };
+            assert_eq!(
+                rows(&run(&args, None, &[])),
+                want,
+                "portal CSV: --by {by}, include-expected {flag}"
+            );
+        }
+    }
+}

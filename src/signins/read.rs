@@ -259,11 +259,20 @@ impl<'a> Event<'a> {
     }
 }
 
-/// A record in another shape turned into the Graph beta `signIn` shape, or `None` when it is
-/// not a sign-in event.
-// TODO(issue 17): the evidence normaliser (PowerShell, portal, Log Analytics) plugs in here.
-fn to_graph(_v: &Value) -> Option<Value> {
-    None
+/// A record in another shape (PowerShell PascalCase, Log Analytics rows, the admin center's
+/// download) turned into the Graph beta `signIn` shape by the one normaliser
+/// ([`crate::evidence::normalise`]), or `None` when it is not a sign-in event.
+fn to_graph(v: &Value) -> Option<Value> {
+    let mut graph = crate::evidence::normalise(v).ok()?;
+    // AADServicePrincipalSignInLogs and AADManagedIdentitySignInLogs have no CreatedDateTime
+    // column (https://learn.microsoft.com/azure/azure-monitor/reference/tables/aadserviceprincipalsigninlogs),
+    // and the normaliser drops the workspace's TimeGenerated: take that as the event's time.
+    if graph.get("createdDateTime").is_none()
+        && let (Some(t), Some(obj)) = (v.get("TimeGenerated"), graph.as_object_mut())
+    {
+        obj.insert("createdDateTime".to_string(), t.clone());
+    }
+    Some(graph)
 }
 
 /// A Graph record whose one and only `"errorCode":` is `0` is a success, and a success needs no
@@ -585,49 +594,38 @@ fn ends_with_value_key(rec: &[u8]) -> bool {
         .is_some_and(|r| r.trim_ascii_end().ends_with(b"\"value\""))
 }
 
-/// CSV with a header row (portal download, Log Analytics export): each row becomes a JSON
-/// object of header → text for the normaliser.
+/// CSV with a header row (the admin center's download, Log Analytics exports): the rows come
+/// normalised from [`crate::evidence::csv_events`], one at a time. A header that names no
+/// sign-in field makes the file "not an export"; a row that cannot be read is malformed.
 fn csv_rows(r: &mut impl BufRead, f: &mut Feeder, line_offset: u64) {
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(r);
-    let headers: Vec<String> = match rdr.byte_headers() {
-        Ok(h) => h
-            .iter()
-            .map(|b| String::from_utf8_lossy(b).trim().to_string())
-            .collect(),
-        Err(_) => {
-            f.bad(line_offset + 1);
-            return;
-        }
+    let Ok(mut rows) = crate::evidence::csv_events(r) else {
+        f.gave_up = true;
+        return;
     };
-    let mut row = csv::ByteRecord::new();
     loop {
         if f.done() {
             return;
         }
-        match rdr.read_byte_record(&mut row) {
-            Ok(false) => return,
-            Ok(true) => {
-                let mut obj = serde_json::Map::new();
-                for (h, v) in headers.iter().zip(row.iter()) {
-                    if !v.is_empty() {
-                        obj.insert(
-                            h.clone(),
-                            Value::String(String::from_utf8_lossy(v).into_owned()),
-                        );
-                    }
-                }
-                f.value(&Value::Object(obj));
-            }
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line()) + line_offset;
-                f.bad(line);
-                if !matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. }) && e.is_io_error() {
-                    return;
-                }
-            }
+        let before = rows.warnings.len();
+        let next = rows.next();
+        for w in rows.warnings.iter().skip(before) {
+            // "line N: why" for a row, "stopped reading the CSV: line N: why" at the end.
+            let line = w
+                .split("line ")
+                .nth(1)
+                .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0);
+            f.junk += 1;
+            f.tally.malformed(f.name, line + line_offset);
+        }
+        f.check();
+        match next {
+            Some(v) => match Event::deserialize_from(&v) {
+                Some(ev) if ev.is_graph() => f.tally.add(&ev),
+                _ => f.not_signin(),
+            },
+            None => return,
         }
     }
 }

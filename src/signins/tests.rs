@@ -268,7 +268,8 @@ fn json_documents_arrays_and_pages_are_read_incrementally() {
 #[test]
 fn malformed_lines_are_counted_with_their_line_numbers() {
     let a = ev(50126, "2024-05-01T10:00:00Z", "a@x", "A", "1");
-    let text = format!("{a}\n{{\"broken\": \n{a}\nnot json\n{a}\n{{\"createdDateTime\": 5}}\n");
+    let text =
+        format!("{a}\n{{\"broken\": \n{a}\nnot json\n{a}\n{{\"name\": \"not a sign-in\"}}\n");
     let mut t = Tally::new(opts(GroupBy::Code));
     read("f.jsonl", text.as_bytes(), &mut t).expect("reads");
     let s = t.finish(info);
