@@ -74,14 +74,7 @@ pub fn is_json_lines(head: &[u8]) -> bool {
 /// lines read, so the next part's line numbers can be shifted by it ([`Tally::merge`]).
 pub fn read_json_lines(name: &str, input: impl Read, tally: &mut Tally) -> Result<u64, ReadError> {
     let mut r = BufReader::with_capacity(BUF, input);
-    let mut feeder = Feeder {
-        name,
-        tally,
-        events_before: 0,
-        junk: 0,
-        gave_up: false,
-    };
-    feeder.events_before = feeder.tally.stats.events;
+    let mut feeder = Feeder::new(name, tally);
     let lines = jsonl(&mut r, &mut feeder, 0).map_err(|source| ReadError::Io {
         name: name.to_string(),
         source,
@@ -110,14 +103,7 @@ fn read_plain(name: &str, mut r: impl BufRead, tally: &mut Tally) -> Result<Shap
     if head.starts_with(b"\xef\xbb\xbf") {
         r.consume(3);
     }
-    let mut feeder = Feeder {
-        name,
-        tally,
-        events_before: 0,
-        junk: 0,
-        gave_up: false,
-    };
-    feeder.events_before = feeder.tally.stats.events;
+    let mut feeder = Feeder::new(name, tally);
     // Skip leading blank lines, counting them, and look at the first character.
     let mut line = 0u64;
     let first = loop {
@@ -182,6 +168,20 @@ struct Feeder<'a> {
     /// Records that were not sign-in events (or not readable).
     junk: u64,
     gave_up: bool,
+}
+
+impl<'a> Feeder<'a> {
+    /// A feeder for one input, remembering how many events the tally held before it.
+    fn new(name: &'a str, tally: &'a mut Tally) -> Feeder<'a> {
+        let events_before = tally.stats.events;
+        Feeder {
+            name,
+            tally,
+            events_before,
+            junk: 0,
+            gave_up: false,
+        }
+    }
 }
 
 impl Feeder<'_> {
