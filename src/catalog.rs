@@ -193,6 +193,16 @@ struct Indexed {
 }
 
 impl Catalog {
+    /// A catalog with no codes (for files that name none).
+    pub fn empty() -> Catalog {
+        Catalog {
+            inner: std::sync::Arc::new(Indexed {
+                entries: Vec::new(),
+                by_code: BTreeMap::new(),
+            }),
+        }
+    }
+
     /// Parse and check a catalog file: YAML errors, duplicate codes, empty texts and related codes
     /// that are not in the catalog are all reported, each with its position.
     pub fn from_yaml(file: &str, src: &str) -> Result<Catalog, Vec<CatalogError>> {
