@@ -11,7 +11,7 @@ use crate::flow::when::Condition;
 use crate::flow::{
     Answer, Command, Flow, Leaf, Needs, Node, NodeId, Placeholder, Question, Unavailable, validate,
 };
-use crate::locate::Positions;
+use crate::yaml::Positions;
 
 /// Largest flow file accepted; real flows are a few tens of kilobytes.
 pub const MAX_FLOW_BYTES: usize = 1 << 20;
@@ -96,17 +96,11 @@ fn load_as(file: &str, src: &str, catalog: &Catalog, role: Role) -> Result<Flow,
     if src.trim().is_empty() {
         return Err(one(1, 1, "file is empty".to_string()));
     }
-    // Aliases and deep nesting are refused before the YAML reader sees them: an alias bomb
-    // expands to gigabytes and its time grows with the square of the depth.
-    if let Some(h) = crate::locate::hazard(src) {
-        return Err(one(h.line, h.column, h.message.to_string()));
-    }
-    let raw: RawFlow = match serde_yaml::from_str(src) {
+    // Aliases, deep nesting and syntax errors are refused before the values are read: an
+    // alias bomb expands to gigabytes and its time grows with the square of the depth.
+    let raw: RawFlow = match crate::yaml::from_str(src) {
         Ok(raw) => raw,
-        Err(e) => {
-            let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
-            return Err(one(line, column, crate::yaml_message(&e)));
-        }
+        Err(e) => return Err(one(e.line, e.column, e.message)),
     };
     check(file, src, raw, catalog, role)
 }
