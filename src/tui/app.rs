@@ -62,9 +62,21 @@ pub struct FlowState<'d> {
     /// The commands that fetch the error's sign-in event (its trace or correlation id is
     /// known and no event is loaded), offered on the first screen.
     pub fetch: Vec<&'d Command>,
+    /// The first line of the answers-and-commands list as last drawn, and at which node: the
+    /// view keeps it so the list scrolls only when the selection leaves it, and a click is
+    /// matched against what is on screen.
+    pub list_top: std::cell::Cell<(NodeId, u16)>,
 }
 
 impl<'d> FlowState<'d> {
+    /// The list's first line as last drawn at node `at` (0 when another node was drawn).
+    pub fn list_top_for(&self, at: NodeId) -> u16 {
+        match self.list_top.get() {
+            (node, top) if node == at => top,
+            _ => 0,
+        }
+    }
+
     /// Work out what `event` says about the question on screen and pre-select that answer.
     pub fn suggest(&mut self, event: Option<&serde_json::Value>) {
         self.suggestion = match (event, self.node()) {
@@ -332,6 +344,7 @@ impl<'d> App<'d> {
             from_log: Vec::new(),
             show_why: false,
             fetch: Vec::new(),
+            list_top: std::cell::Cell::new((start, 0)),
         };
         if self.evidence.is_none() {
             self.values = crate::evidence::fetch::with_ids(

@@ -4,13 +4,13 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::command::Shell;
 use crate::flow::Node;
 
 use crate::tui::app::{App, FlowState, Screen};
-use crate::tui::view::{Theme, clean, hidden_note, window, wrap};
+use crate::tui::view::{Theme, clean, hidden_note, wrap};
 
 fn header_lines<'a>(app: &App, f: &FlowState, width: usize, theme: Theme) -> Vec<Line<'a>> {
     let entry = app.data.catalog.get(f.code);
@@ -161,7 +161,7 @@ fn text_lines<'a>(
 
 /// The list rows: answers, then commands of the current shell (title line + command lines),
 /// secrets masked.
-fn rows<'a>(app: &App, f: &FlowState, width: usize, theme: Theme) -> Vec<ListItem<'a>> {
+fn rows<'a>(app: &App, f: &FlowState, width: usize, theme: Theme) -> Vec<Text<'a>> {
     shell_rows(app, f, app.shell, true, width, theme)
 }
 
@@ -173,7 +173,7 @@ fn shell_rows<'a>(
     answers: bool,
     width: usize,
     theme: Theme,
-) -> Vec<ListItem<'a>> {
+) -> Vec<Text<'a>> {
     let mut items = Vec::new();
     if answers && let Node::Question(q) = f.node() {
         for (i, a) in q.answers.iter().enumerate() {
@@ -193,21 +193,31 @@ fn shell_rows<'a>(
                     }
                 })
                 .collect();
-            items.push(ListItem::new(Text::from(lines)));
+            items.push(Text::from(lines));
         }
     }
     let is_secret = |n: &str| f.flow.is_secret(n);
     for c in f.commands(shell) {
-        // The warning goes first so a long title can never push it off screen.
-        let mut lines = vec![Line::from({
+        // The warning goes first so a long title can never push it off screen; the title
+        // wraps under it.
+        let mark = if c.changes_state {
+            "⚠ CHANGES STATE "
+        } else {
+            ""
+        };
+        let title = wrap(&format!("{mark}# {}", c.title), width.saturating_sub(2));
+        let mut lines: Vec<Line> = Vec::new();
+        for (j, t) in title.into_iter().enumerate() {
             let mut spans = Vec::new();
-            if c.changes_state {
-                spans.push(Span::styled("⚠ CHANGES STATE", theme.warning()));
-                spans.push(Span::raw(" "));
+            match (j, t.strip_prefix(mark)) {
+                (0, Some(rest)) if !mark.is_empty() => {
+                    spans.push(Span::styled(mark.trim_end().to_string(), theme.warning()));
+                    spans.push(Span::styled(format!(" {rest}"), theme.dim()));
+                }
+                _ => spans.push(Span::styled(t, theme.dim())),
             }
-            spans.push(Span::styled(format!("# {}", clean(&c.title)), theme.dim()));
-            spans
-        })];
+            lines.push(Line::from(spans));
+        }
         if let Some(needs) = c.needs.summary() {
             lines.push(Line::from(Span::styled(
                 format!("  needs: {}", clean(&needs)),
@@ -220,7 +230,7 @@ fn shell_rows<'a>(
         ) {
             lines.push(Line::from(Span::styled(format!("  {t}"), theme.command())));
         }
-        items.push(ListItem::new(Text::from(lines)));
+        items.push(Text::from(lines));
     }
     // What this shell cannot do here, and where to go instead; after the selectable rows.
     for u in f.node().unavailable().iter().filter(|u| u.shell == shell) {
@@ -231,7 +241,7 @@ fn shell_rows<'a>(
         for t in wrap(&u.reason, width.saturating_sub(4)) {
             lines.push(Line::from(Span::styled(format!("  {t}"), theme.dim())));
         }
-        items.push(ListItem::new(Text::from(lines)));
+        items.push(Text::from(lines));
     }
     items
 }
@@ -349,29 +359,34 @@ pub fn draw(app: &App, f: &FlowState, frame: &mut Frame, area: Rect, theme: Them
     let lw = list_width(area);
     let items = rows(app, f, lw, theme);
     let heights: Vec<u16> = items.iter().map(|i| i.height() as u16).collect();
-    let (offset, above, below) = window(&heights, f.selected, a.list.height.saturating_sub(2));
-    let empty = items.is_empty();
-    let list = List::new(items)
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(title)
-                .title_bottom(hidden_note(above, below)),
-        )
-        .highlight_style(theme.selected())
-        .highlight_symbol("› ");
-    let mut state = ListState::default()
-        .with_offset(offset)
-        .with_selected((!empty).then_some(f.selected));
-    frame.render_stateful_widget(list, a.list, &mut state);
+    let visible = a.list.height.saturating_sub(2);
+    let top = scroll_top(
+        &heights,
+        (!items.is_empty()).then_some(f.selected),
+        visible,
+        f.list_top_for(f.at),
+    );
+    f.list_top.set((f.at, top));
+    let (above, below) = hidden_counts(&heights, top, visible);
+    frame.render_widget(
+        Paragraph::new(row_lines(items, Some(f.selected), theme))
+            .scroll((top, 0))
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(title)
+                    .title_bottom(hidden_note(above, below)),
+            ),
+        a.list,
+    );
 
     if let Some(r) = a.other {
         let items = shell_rows(app, f, other, false, lw, theme);
         let heights: Vec<u16> = items.iter().map(|i| i.height() as u16).collect();
-        let (_, _, below) = window(&heights, 0, r.height.saturating_sub(2));
+        let (_, below) = hidden_counts(&heights, 0, r.height.saturating_sub(2));
         let title = format!(" {}: Tab makes these the selectable ones ", other.title());
         frame.render_widget(
-            List::new(items).block(
+            Paragraph::new(row_lines(items, None, theme)).block(
                 Block::default()
                     .borders(Borders::ALL)
                     .title(Span::styled(title, theme.dim()))
@@ -380,6 +395,77 @@ pub fn draw(app: &App, f: &FlowState, frame: &mut Frame, area: Rect, theme: Them
             r,
         );
     }
+}
+
+/// The rows' lines one after the other, the selected row marked `› ` and highlighted; the
+/// others indented to match.
+fn row_lines(items: Vec<Text<'_>>, selected: Option<usize>, theme: Theme) -> Vec<Line<'_>> {
+    let mut out = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let chosen = selected == Some(i);
+        for (j, mut line) in item.lines.into_iter().enumerate() {
+            let mark = if chosen && j == 0 { "› " } else { "  " };
+            line.spans.insert(0, Span::raw(mark));
+            if chosen {
+                line = line.patch_style(theme.selected());
+            }
+            out.push(line);
+        }
+    }
+    out
+}
+
+/// The first line to show of rows `heights` high in `visible` lines: `previous` (what was
+/// shown last time) unless the selected row would be out of sight, then the least scroll
+/// that brings it in; a row taller than the window shows from its top, and the rest of it is
+/// drawn cut rather than left out.
+pub fn scroll_top(heights: &[u16], selected: Option<usize>, visible: u16, previous: u16) -> u16 {
+    let total: u16 = heights.iter().sum();
+    let mut top = previous.min(total.saturating_sub(visible));
+    if let Some(sel) = selected.filter(|&s| s < heights.len()) {
+        let start: u16 = heights[..sel].iter().sum();
+        let end = start + heights[sel];
+        if start < top {
+            top = start;
+        } else if end > top + visible {
+            top = if heights[sel] > visible {
+                start
+            } else {
+                end - visible
+            };
+        }
+    }
+    top
+}
+
+/// How many rows are wholly or partly out of sight above and below a window of `visible`
+/// lines starting at line `top`.
+pub fn hidden_counts(heights: &[u16], top: u16, visible: u16) -> (usize, usize) {
+    let (mut above, mut below, mut start) = (0, 0, 0u16);
+    for &h in heights {
+        let end = start + h;
+        if start < top {
+            above += 1;
+        } else if end > top + visible {
+            below += 1;
+        }
+        start = end;
+    }
+    (above, below)
+}
+
+/// The row drawn at line `line` of the list (0 = its first line inside the border) when the
+/// list starts at line `top`.
+pub fn row_of_line(heights: &[u16], top: u16, line: u16) -> Option<usize> {
+    let target = top + line;
+    let mut start = 0u16;
+    for (i, &h) in heights.iter().enumerate() {
+        if target >= start && target < start + h {
+            return Some(i);
+        }
+        start += h;
+    }
+    None
 }
 
 pub fn row_at(app: &App, f: &FlowState, area: Rect, x: u16, y: u16) -> Option<usize> {
@@ -392,14 +478,52 @@ pub fn row_at(app: &App, f: &FlowState, area: Rect, x: u16, y: u16) -> Option<us
         .iter()
         .map(|i| i.height() as u16)
         .collect();
-    let (offset, _, _) = window(&heights, f.selected, r.height.saturating_sub(2));
-    let mut top = r.y + 1;
-    for (i, h) in heights.iter().enumerate().skip(offset) {
-        if y >= top && y < top + h {
-            // The "not with this shell" rows after the commands cannot be selected.
-            return (i < f.row_count(app.shell)).then_some(i);
-        }
-        top += h;
+    // The rows as last drawn: the view keeps its scroll in the flow's state.
+    let i = row_of_line(&heights, f.list_top_for(f.at), y - r.y - 1)?;
+    // The "not with this shell" rows after the commands cannot be selected.
+    (i < f.row_count(app.shell)).then_some(i)
+}
+
+#[cfg(test)]
+mod scroll_tests {
+    use super::*;
+
+    #[test]
+    fn the_list_scrolls_only_when_the_selection_leaves_the_window() {
+        // Rows of 2, 2, 6, 2 lines shown in 5 lines.
+        let h = [2, 2, 6, 2];
+        assert_eq!(scroll_top(&h, Some(0), 5, 0), 0);
+        assert_eq!(scroll_top(&h, Some(1), 5, 0), 0, "row 1 is in sight");
+        // A row taller than the window shows from its top; the rest is cut, not left out.
+        assert_eq!(scroll_top(&h, Some(2), 5, 0), 4);
+        assert_eq!(
+            scroll_top(&h, Some(3), 5, 4),
+            7,
+            "its end brought into sight"
+        );
+        // Going back up scrolls no further than needed, and the kept offset holds.
+        assert_eq!(scroll_top(&h, Some(2), 5, 7), 4);
+        assert_eq!(scroll_top(&h, Some(3), 5, 7), 7);
+        assert_eq!(scroll_top(&h, Some(0), 5, 7), 0);
+        // A shorter list than last time never leaves the window half empty.
+        assert_eq!(scroll_top(&[1, 1], None, 5, 9), 0);
+        assert_eq!(scroll_top(&[], Some(0), 5, 3), 0);
     }
-    None
+
+    #[test]
+    fn hidden_rows_and_clicks_follow_the_drawn_window() {
+        let h = [2, 2, 6, 2];
+        assert_eq!(hidden_counts(&h, 0, 5), (0, 2));
+        assert_eq!(
+            hidden_counts(&h, 4, 5),
+            (2, 2),
+            "row 2 is cut at the bottom"
+        );
+        assert_eq!(hidden_counts(&h, 7, 5), (3, 0));
+        assert_eq!(row_of_line(&h, 0, 0), Some(0));
+        assert_eq!(row_of_line(&h, 0, 3), Some(1));
+        assert_eq!(row_of_line(&h, 4, 0), Some(2));
+        assert_eq!(row_of_line(&h, 7, 4), Some(3));
+        assert_eq!(row_of_line(&h, 7, 5), None);
+    }
 }
