@@ -27,6 +27,8 @@ pub struct SearchState {
     pub query: String,
     pub hits: Vec<Hit>,
     pub selected: usize,
+    /// The first result row as last drawn (kept by the view; see `view::scroll`).
+    pub top: std::cell::Cell<u16>,
 }
 
 impl SearchState {
@@ -36,6 +38,7 @@ impl SearchState {
             query: query.to_string(),
             hits,
             selected: 0,
+            top: std::cell::Cell::new(0),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod flow;
 mod overlay;
+pub(crate) mod scroll;
 mod search;
 
 use ratatui::Frame;

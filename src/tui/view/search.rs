@@ -4,13 +4,14 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::catalog::Entry;
 use crate::search::Hit;
 
 use crate::tui::app::App;
-use crate::tui::view::{Theme, clean, hidden_note, window};
+use crate::tui::view::scroll::{hidden_counts, row_of_line, scroll_top};
+use crate::tui::view::{Theme, clean, hidden_note};
 
 struct Areas {
     query: Rect,
@@ -153,18 +154,6 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     )));
     frame.render_widget(query, a.query);
 
-    let items: Vec<ListItem> = s
-        .hits
-        .iter()
-        .map(|h| {
-            ListItem::new(hit_line(
-                app,
-                h,
-                &app.data.catalog.entries()[h.index],
-                theme,
-            ))
-        })
-        .collect();
     let title = if s.hits.is_empty() {
         " no match: try other words, or paste the error (Ctrl-V) ".to_string()
     } else if s.query.trim().is_empty() {
@@ -172,21 +161,39 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     } else {
         format!(" {} result(s) · ▶ has a flow ", s.hits.len())
     };
+    let visible = a.results.height.saturating_sub(2);
     let heights = vec![1; s.hits.len()];
-    let (offset, above, below) = window(&heights, s.selected, a.results.height.saturating_sub(2));
-    let list = List::new(items)
-        .block(
+    let selected = (!s.hits.is_empty()).then_some(s.selected);
+    let top = scroll_top(&heights, selected, visible, s.top.get());
+    s.top.set(top);
+    let (above, below) = hidden_counts(&heights, top, visible);
+    // Only the rows in the window are built.
+    let lines: Vec<Line> = s
+        .hits
+        .iter()
+        .enumerate()
+        .skip(top as usize)
+        .take(visible as usize)
+        .map(|(i, h)| {
+            let mut line = hit_line(app, h, &app.data.catalog.entries()[h.index], theme);
+            let chosen = selected == Some(i);
+            line.spans
+                .insert(0, Span::raw(if chosen { "› " } else { "  " }));
+            if chosen {
+                line = line.patch_style(theme.selected());
+            }
+            line
+        })
+        .collect();
+    frame.render_widget(
+        Paragraph::new(lines).block(
             Block::default()
                 .borders(Borders::ALL)
                 .title(title)
                 .title_bottom(hidden_note(above, below)),
-        )
-        .highlight_style(theme.selected())
-        .highlight_symbol("› ");
-    let mut state = ListState::default()
-        .with_offset(offset)
-        .with_selected((!s.hits.is_empty()).then_some(s.selected));
-    frame.render_stateful_widget(list, a.results, &mut state);
+        ),
+        a.results,
+    );
 
     if let Some(preview) = a.preview {
         let lines = match app.entry() {
@@ -241,7 +248,6 @@ pub fn row_at(app: &App, area: Rect, x: u16, y: u16) -> Option<usize> {
         return None;
     }
     let heights = vec![1; app.search.hits.len()];
-    let (offset, _, _) = window(&heights, app.search.selected, r.height.saturating_sub(2));
-    let row = offset + (y - r.y - 1) as usize;
-    (row < app.search.hits.len()).then_some(row)
+    // The rows as last drawn: the view keeps the offset in the search state.
+    row_of_line(&heights, app.search.top.get(), y - r.y - 1)
 }
