@@ -135,6 +135,7 @@ pub fn run(args: SigninsArgs, dirs: &crate::sources::FlowDirs) -> Result<ExitCod
         until: bounds[1],
         include_expected: args.include_expected,
         expected: expected.into_iter().collect::<HashSet<u32>>(),
+        table: false,
     };
     let mut tally = Tally::new(opts);
     let mut failed = false;
