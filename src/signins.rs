@@ -878,6 +878,22 @@ pub struct CodeInfo {
     pub has_flow: bool,
 }
 
+impl CodeInfo {
+    /// What `catalog` and `library` say about `code`.
+    pub fn of(
+        catalog: &crate::catalog::Catalog,
+        library: &crate::flow::library::Library,
+        code: u32,
+    ) -> CodeInfo {
+        let e = catalog.get(code);
+        CodeInfo {
+            name: e.and_then(|e| e.name.clone()),
+            expected: e.is_some_and(|e| e.expected),
+            has_flow: library.has_flow(code),
+        }
+    }
+}
+
 /// A value and how many of a group's failures had it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Top {

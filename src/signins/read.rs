@@ -9,6 +9,8 @@
 //! the counts.
 
 use std::io::{self, BufRead, BufReader, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::Value;
 
@@ -758,6 +760,92 @@ fn csv_rows(r: &mut impl BufRead, f: &mut Feeder, line_offset: u64) {
             },
             None => return,
         }
+    }
+}
+
+/// Files at least this big are read by several threads, each taking a part (JSON lines only).
+pub const PARALLEL_MIN: u64 = 32 << 20;
+
+/// Read one file; a large JSON lines file is cut at line boundaries into one part per CPU (at
+/// most 8), read in parallel and merged in order, so line numbers stay right.
+pub fn read_file(file: &str, tally: &mut Tally, bytes: &Arc<AtomicU64>) -> Result<(), ReadError> {
+    use std::io::{BufRead, Seek, SeekFrom};
+    let io = |source| ReadError::Io {
+        name: file.to_string(),
+        source,
+    };
+    let mut f = std::fs::File::open(file).map_err(io)?;
+    let meta = f.metadata().map_err(io)?;
+    let len = meta.len();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8)) as u64;
+    // The tests set a small threshold to reach this path with a small file.
+    let min = std::env::var("AADSTS_WIZARD_SPLIT_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(PARALLEL_MIN);
+    if meta.is_file() && len >= min && threads > 1 {
+        let mut head = Vec::with_capacity(64 << 10);
+        (&mut f).take(64 << 10).read_to_end(&mut head).map_err(io)?;
+        if is_json_lines(&head) {
+            let mut cuts = vec![0u64];
+            for i in 1..threads {
+                f.seek(SeekFrom::Start(len * i / threads)).map_err(io)?;
+                let mut r = std::io::BufReader::new(&mut f);
+                let mut skipped = Vec::new();
+                let n = r.read_until(b'\n', &mut skipped).map_err(io)? as u64;
+                let cut = len * i / threads + n;
+                if cut > *cuts.last().unwrap_or(&0) && cut < len {
+                    cuts.push(cut);
+                }
+            }
+            cuts.push(len);
+            let opts = tally.options().clone();
+            let parts: Vec<Result<(Tally, u64), ReadError>> = std::thread::scope(|s| {
+                let handles: Vec<_> = cuts
+                    .windows(2)
+                    .map(|w| {
+                        let (start, end) = (w[0], w[1]);
+                        let opts = opts.clone();
+                        s.spawn(move || {
+                            let mut f = std::fs::File::open(file).map_err(io)?;
+                            f.seek(SeekFrom::Start(start)).map_err(io)?;
+                            let mut t = Tally::new(opts);
+                            let part = Counted(f.take(end - start), bytes.clone());
+                            let lines = read_json_lines(file, part, &mut t)?;
+                            Ok((t, lines))
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            Err(io(std::io::Error::other("a reader thread failed")))
+                        })
+                    })
+                    .collect()
+            });
+            let mut offset = 0;
+            for part in parts {
+                let (t, lines) = part?;
+                tally.merge(t, offset);
+                offset += lines;
+            }
+            return Ok(());
+        }
+        f.seek(SeekFrom::Start(0)).map_err(io)?;
+    }
+    read(file, Counted(f, bytes.clone()), tally).map(|_| ())
+}
+
+/// Counts the bytes read into the atomic, for a progress line.
+pub struct Counted<R>(pub R, pub Arc<AtomicU64>);
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.read(buf)?;
+        self.1.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
     }
 }
 
