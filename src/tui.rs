@@ -14,6 +14,8 @@ mod evidence_tests;
 #[cfg(test)]
 mod hostile_tests;
 #[cfg(test)]
+mod signins_tests;
+#[cfg(test)]
 mod tests;
 
 use std::io::{IsTerminal, Write};

@@ -131,7 +131,8 @@ pub enum Col {
 /// their widest value, the key (other groupings) or the name (by code) taking what is left
 /// up to a cap, the change column the rest (wide enough, it shows the whole sentence). The
 /// first-seen column shows only when wide, the change column only when a row has one; when
-/// narrow, apps, users, last seen, the name and the change column go, in that order.
+/// narrow, apps, users, last seen, the name and the change column go, in that order. Grouped
+/// by user or app, the users or apps column (always 1) is left out.
 pub fn columns(s: &Summary, width: usize) -> Vec<(Col, usize)> {
     let widest =
         |f: &dyn Fn(&Row) -> usize, min: usize| s.rows.iter().map(f).max().unwrap_or(0).max(min);
@@ -147,17 +148,23 @@ pub fn columns(s: &Summary, width: usize) -> Vec<(Col, usize)> {
         .map(|w| w.max(6));
     let is_code = s.by == GroupBy::Code;
     let flexible = if is_code { Col::Name } else { Col::Key };
-    let (flex_min, flex_cap) = if is_code { (6, 40) } else { (10, 48) };
+    let (flex_min, flex_cap) = if is_code { (6, 40) } else { (18, 48) };
     let time = if width >= 110 { 16 } else { 11 };
     let mut cols = vec![(Col::Count, count)];
     // By code the key is the mark, AADSTS and up to 7 digits.
     cols.push((Col::Key, if is_code { 14 } else { 0 }));
-    cols.push((Col::Users, users));
-    cols.push((Col::Apps, apps));
+    // Grouped by user (or app), each row is one user (app): no column for it.
+    if s.by != GroupBy::User {
+        cols.push((Col::Users, users));
+    }
+    if s.by != GroupBy::App {
+        cols.push((Col::Apps, apps));
+    }
     if width >= 140 {
         cols.push((Col::First, time));
     }
     cols.push((Col::Last, time));
+    // AADSTS and up to 7 digits.
     cols.push((Col::Name, if is_code { 0 } else { 13 }));
     if let Some(w) = change {
         cols.push((Col::Change, w));
