@@ -767,7 +767,8 @@ fn csv_rows(r: &mut impl BufRead, f: &mut Feeder, line_offset: u64) {
 pub const PARALLEL_MIN: u64 = 32 << 20;
 
 /// Read one file; a large JSON lines file is cut at line boundaries into one part per CPU (at
-/// most 8), read in parallel and merged in order, so line numbers stay right.
+/// most 8), read in parallel and merged in order, so line numbers stay right (not for the
+/// table's tally: see below).
 pub fn read_file(file: &str, tally: &mut Tally, bytes: &Arc<AtomicU64>) -> Result<(), ReadError> {
     use std::io::{BufRead, Seek, SeekFrom};
     let io = |source| ReadError::Io {
@@ -783,7 +784,9 @@ pub fn read_file(file: &str, tally: &mut Tally, bytes: &Arc<AtomicU64>) -> Resul
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(PARALLEL_MIN);
-    if meta.is_file() && len >= min && threads > 1 {
+    // The table's tally ([`super::Options::table`]) counts every view and keeps events: parts
+    // read in parallel would each hold all of that until merged, so it reads on one thread.
+    if meta.is_file() && len >= min && threads > 1 && !tally.options().table {
         let mut head = Vec::with_capacity(64 << 10);
         (&mut f).take(64 << 10).read_to_end(&mut head).map_err(io)?;
         if is_json_lines(&head) {

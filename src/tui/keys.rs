@@ -233,7 +233,7 @@ pub const KEYS: &[KeyHelp] = &[
     ),
     k(
         "Esc, Left, Backspace",
-        "back one answer; at the start, back to the code or search before",
+        "back one answer; at the start, back to the code, search or sign-in table before",
         &[Flow],
     ),
     k(
