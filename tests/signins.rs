@@ -553,3 +553,19 @@ fn log_analytics_query_api_responses_give_the_same_counts() {
     let gz = write(&dir, "q.json.gz", &gz.finish().expect("gzip"));
     check_all(&[&gz], None, &[], "two query API responses, gzip");
 }
+
+#[test]
+fn print_gives_the_text_table_and_conflicts_with_json() {
+    let (events, _, _) = generate();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = write(&dir, "s.jsonl", json_lines(&events).as_bytes());
+    let o = run(&["signins", "--print", &f], None, &[]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("AADSTS50126") && text.contains("FAILURES"),
+        "{text}"
+    );
+    let o = run(&["signins", "--print", "--json", &f], None, &[]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -376,3 +376,28 @@ fn reading_an_export_by_path_refuses_what_is_not_a_regular_file() {
         assert!(err.contains("not a regular file"), "{err}");
     }
 }
+
+#[test]
+fn a_click_selects_the_row_under_it() {
+    let d = data();
+    let mut app = app_on_table(&d, SMALL);
+    let area = ratatui::layout::Rect::new(0, 0, 80, 24);
+    let screen = render(&app, 80, 24);
+    let y = screen
+        .lines()
+        .position(|l| l.contains("AADSTS53003") && !l.contains("selected"))
+        .expect("row on screen") as u16;
+    let row = view::row_at(&app, area, 10, y).expect("a row");
+    update(&mut app, Msg::Select(row));
+    assert_eq!(
+        on_table(&app).selected_row().map(|r| r.key.as_str()),
+        Some("53003")
+    );
+    // The header line and the borders are no row.
+    let header = screen
+        .lines()
+        .position(|l| l.contains("FAILURES"))
+        .expect("header") as u16;
+    assert_eq!(view::row_at(&app, area, 10, header), None);
+    assert_eq!(view::row_at(&app, area, 0, y), None);
+}
