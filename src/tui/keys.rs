@@ -283,7 +283,7 @@ pub const KEYS: &[KeyHelp] = &[
     ),
     k(
         "Ctrl-L",
-        "open a sign-in log export (its path): the table of what is failing",
+        "open a sign-in log export as the table of what is failing",
         &[Search, Flow, Signins],
     ),
     k(
