@@ -193,19 +193,25 @@ struct Indexed {
 }
 
 impl Catalog {
+    /// A catalog with no codes (for files that name none).
+    pub fn empty() -> Catalog {
+        Catalog {
+            inner: std::sync::Arc::new(Indexed {
+                entries: Vec::new(),
+                by_code: BTreeMap::new(),
+            }),
+        }
+    }
+
     /// Parse and check a catalog file: YAML errors, duplicate codes, empty texts and related codes
     /// that are not in the catalog are all reported, each with its position.
     pub fn from_yaml(file: &str, src: &str) -> Result<Catalog, Vec<CatalogError>> {
-        let entries: Vec<Entry> = serde_yaml::from_str(src).map_err(|e| {
-            let (line, column) = e
-                .location()
-                .map(|l| (l.line(), l.column()))
-                .unwrap_or((1, 1));
+        let entries: Vec<Entry> = crate::yaml::from_str(src).map_err(|e| {
             vec![CatalogError {
                 file: file.to_string(),
-                line,
-                column,
-                message: crate::yaml_message(&e),
+                line: e.line,
+                column: e.column,
+                message: e.message,
             }]
         })?;
         Catalog::check(file, src, entries)
@@ -227,10 +233,17 @@ impl Catalog {
     }
 
     fn check(file: &str, src: &str, mut entries: Vec<Entry>) -> Result<Catalog, Vec<CatalogError>> {
-        // Positions are searched in the source only for entries with a problem.
+        // Positions are looked up in the source only for entries with a problem: the entry
+        // with `code` is the n-th item of the file's list.
+        let order: Vec<u32> = entries.iter().map(|e| e.code).collect();
+        let positions = std::cell::OnceCell::new();
         let err = |code: u32, message: String| {
-            let (line, column) =
-                crate::locate::find_value_line(src, "code", &code.to_string()).unwrap_or((1, 1));
+            let (line, column) = match order.iter().position(|c| *c == code) {
+                Some(i) if !src.is_empty() => positions
+                    .get_or_init(|| crate::yaml::Positions::scan(src))
+                    .of(&format!("[{i}].code")),
+                _ => (1, 1),
+            };
             CatalogError {
                 file: file.to_string(),
                 line,

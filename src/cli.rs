@@ -90,7 +90,7 @@ pub struct Args {
 
     /// The commands tab shown first [default: az, or `shell:` in the config file].
     #[arg(long, value_enum, value_name = "SHELL")]
-    pub shell: Option<flows::ShellArg>,
+    pub shell: Option<aadsts_wizard::command::Shell>,
 
     /// Do not offer or remember typed values (app id, tenant, UPN) this session.
     #[arg(long)]
@@ -298,6 +298,13 @@ fn explain(args: &Args, setup: &Setup, file: &str, json: bool, open: bool) -> Re
         return run_wizard(args, setup, Start::Paste(text));
     }
     let found = ex.primary_code.is_some();
+    // The commands that fetch the error's sign-in event, by its trace (or correlation) id.
+    let id_values = aadsts_wizard::evidence::fetch::with_ids(
+        &aadsts_wizard::command::Values::new(),
+        ex.trace_id.as_deref(),
+        ex.correlation_id.as_deref(),
+    );
+    let fetch = aadsts_wizard::evidence::fetch::leaf(&id_values);
     if json {
         let v = json!({
             "codes": ex.codes.iter().map(ToString::to_string).collect::<Vec<_>>(),
@@ -308,6 +315,7 @@ fn explain(args: &Args, setup: &Setup, file: &str, json: bool, open: bool) -> Re
             "timestamp": ex.timestamp,
             "app_id": ex.app_id,
             "tenant": ex.tenant,
+            "fetch_event": fetch.map(|(ff, id)| flows::node_json(ff, id, &id_values, None)),
         });
         jsonln!(&v);
     } else if found {
@@ -347,8 +355,18 @@ fn explain(args: &Args, setup: &Setup, file: &str, json: bool, open: bool) -> Re
                 writeln!(out, "  {label:<15} {v}")?;
             }
         }
+        if let Some((ff, id)) = fetch {
+            writeln!(
+                out,
+                "\nFetch its sign-in event (read-only; save the output and load it with --evidence):{}",
+                flows::commands_text(ff, id, &id_values, args.shell).trim_end()
+            )?;
+        }
         if let Some(code) = ex.primary_code {
             let mut next = format!("aadsts-wizard {code}");
+            if let Some((name, v)) = id_values.iter().next_back() {
+                next.push_str(&format!(" --var {name}={v}"));
+            }
             if let Some(a) = &ex.app_id {
                 next.push_str(&format!(" --var app-id={a}"));
             }
@@ -413,7 +431,7 @@ fn run_wizard(args: &Args, setup: &Setup, start: Start) -> Result<ExitCode> {
         print: args.print,
         toast,
         copy_mode,
-        shell: Some(args.shell.map_or(config.shell, Into::into)),
+        shell: Some(args.shell.unwrap_or(config.shell)),
         no_color: !config.color,
         history,
         notes_dir: config.notes_dir.clone(),

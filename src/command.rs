@@ -7,22 +7,41 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// The shell a command is written for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Deserialize,
+    Serialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
+#[value(rename_all = "lowercase")]
 pub enum Shell {
     /// Azure CLI, pasted into bash or zsh.
     Az,
-    /// PowerShell 7 (Microsoft Graph PowerShell and Az PowerShell).
+    /// PowerShell (Microsoft Graph PowerShell and Az PowerShell; 5.1 and 7).
     Powershell,
+    /// KQL, pasted into Log Analytics or Microsoft Sentinel (the sign-in log tables).
+    Kql,
 }
 
 impl Shell {
-    pub const ALL: [Shell; 2] = [Shell::Az, Shell::Powershell];
+    pub const ALL: [Shell; 3] = [Shell::Az, Shell::Powershell, Shell::Kql];
+
+    /// The shells every leaf has a command (or an `unavailable` line) for; KQL is optional.
+    pub const REQUIRED: [Shell; 2] = [Shell::Az, Shell::Powershell];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Shell::Az => "az",
             Shell::Powershell => "powershell",
+            Shell::Kql => "kql",
         }
     }
 
@@ -31,9 +50,45 @@ impl Shell {
         match self {
             Shell::Az => "Azure CLI",
             Shell::Powershell => "PowerShell",
+            Shell::Kql => "KQL (Log Analytics)",
+        }
+    }
+
+    /// The shell after this one (the Tab order) among those `has` accepts.
+    pub fn next_among(self, has: impl Fn(Shell) -> bool) -> Shell {
+        let all = Shell::ALL;
+        let at = all.iter().position(|s| *s == self).unwrap_or(0);
+        (1..=all.len())
+            .map(|k| all[(at + k) % all.len()])
+            .find(|s| has(*s))
+            .unwrap_or(Shell::Az)
+    }
+
+    /// The fence language for Markdown code blocks.
+    pub fn fence(self) -> &'static str {
+        match self {
+            Shell::Az => "bash",
+            Shell::Powershell => "powershell",
+            Shell::Kql => "kusto",
         }
     }
 }
+
+impl std::str::FromStr for Shell {
+    type Err = UnknownShell;
+
+    fn from_str(s: &str) -> Result<Shell, UnknownShell> {
+        Shell::ALL
+            .into_iter()
+            .find(|sh| sh.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| UnknownShell(s.to_string()))
+    }
+}
+
+/// A shell name that is not `az`, `powershell` or `kql`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown shell '{0}' (expected az, powershell or kql)")]
+pub struct UnknownShell(pub String);
 
 impl fmt::Display for Shell {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -152,7 +207,7 @@ fn shell_state(text: &str, at: usize, shell: Shell) -> ShellState {
     let mut skip_paren = false;
     let escape_char = match shell {
         Shell::Az => '\\',
-        Shell::Powershell => '`',
+        Shell::Powershell | Shell::Kql => '`',
     };
     for (i, c) in text.char_indices() {
         if i >= at {
@@ -196,11 +251,11 @@ fn shell_state(text: &str, at: usize, shell: Shell) -> ShellState {
             depth = depth.saturating_sub(1);
         }
         let is_single = match shell {
-            Shell::Az => c == '\'',
+            Shell::Az | Shell::Kql => c == '\'',
             Shell::Powershell => PS_SINGLE.contains(&c),
         };
         let is_double = match shell {
-            Shell::Az => c == '"',
+            Shell::Az | Shell::Kql => c == '"',
             Shell::Powershell => PS_DOUBLE.contains(&c),
         };
         match ctx {
@@ -399,6 +454,8 @@ fn ps_single_body(value: &str) -> String {
 /// Quote `value` (already encoded for its inner language) for a spot with context `ctx`.
 fn quote(value: &str, ctx: Context, shell: Shell) -> String {
     match (shell, ctx) {
+        // KQL values are written by `kql_value`; nothing reaches here.
+        (Shell::Kql, _) => value.to_string(),
         (Shell::Az, Context::Bare) if bash_plain(value) => value.to_string(),
         (Shell::Az, Context::Bare) => format!("'{}'", bash_single_body(value)),
         (Shell::Az, Context::Single) => bash_single_body(value),
@@ -433,6 +490,85 @@ fn quote(value: &str, ctx: Context, shell: Shell) -> String {
     }
 }
 
+/// Where a position in a KQL query sits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KqlContext {
+    /// In the query text, outside strings and comments.
+    Bare,
+    /// Inside a `'...'` string literal (backslash escapes).
+    Single,
+    /// Inside a `"..."` string literal (backslash escapes).
+    Double,
+    /// Inside a verbatim string (`@'...'`, `@"..."`): no escapes at all.
+    Verbatim,
+    /// Inside a `//` comment.
+    Comment,
+}
+
+/// Read a KQL query up to byte `at`.
+pub fn kql_context(text: &str, at: usize) -> KqlContext {
+    let mut ctx = KqlContext::Bare;
+    let mut close = '\'';
+    let mut escaped = false;
+    let mut chars = text[..at.min(text.len())].chars().peekable();
+    while let Some(c) = chars.next() {
+        match ctx {
+            KqlContext::Bare => match c {
+                '\'' | '"' => {
+                    ctx = KqlContext::Single;
+                    if c == '"' {
+                        ctx = KqlContext::Double;
+                    }
+                    close = c;
+                }
+                '@' if matches!(chars.peek(), Some('\'' | '"')) => {
+                    close = chars.next().unwrap_or('\'');
+                    ctx = KqlContext::Verbatim;
+                }
+                '/' if chars.peek() == Some(&'/') => ctx = KqlContext::Comment,
+                _ => {}
+            },
+            KqlContext::Single | KqlContext::Double => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == close {
+                    ctx = KqlContext::Bare;
+                }
+            }
+            KqlContext::Verbatim if c == close => ctx = KqlContext::Bare,
+            KqlContext::Verbatim => {}
+            KqlContext::Comment if c == '\n' => ctx = KqlContext::Bare,
+            KqlContext::Comment => {}
+        }
+    }
+    ctx
+}
+
+/// `value` for the spot at byte `at` of a KQL query: escaped inside a string literal, a whole
+/// string literal where it stands bare. (The validator keeps placeholders out of verbatim
+/// strings and comments, where nothing can be escaped.)
+fn kql_value(text: &str, at: usize, value: &str) -> String {
+    let escape = |v: &str, quote: char| {
+        let mut s = String::with_capacity(v.len() + 2);
+        for c in v.chars() {
+            if c == '\\' || c == quote {
+                s.push('\\');
+            }
+            s.push(c);
+        }
+        s
+    };
+    match kql_context(text, at) {
+        KqlContext::Single => escape(value, '\''),
+        KqlContext::Double => escape(value, '"'),
+        KqlContext::Bare | KqlContext::Verbatim | KqlContext::Comment => {
+            format!("'{}'", escape(value, '\''))
+        }
+    }
+}
+
 /// The inner language at byte `at` of a `shell` command (for tests and the validator).
 pub fn inner_at(text: &str, at: usize, shell: Shell) -> Inner {
     inner_of(&shell_state(text, at, shell))
@@ -459,6 +595,7 @@ pub fn expanded_odata_options(text: &str, shell: Shell) -> Vec<String> {
         let escape = match shell {
             Shell::Az => '\\',
             Shell::Powershell => '`',
+            Shell::Kql => return Vec::new(),
         };
         let escaped = text[..i].ends_with(escape);
         if !escaped && shell_state(text, i, shell).ctx == Context::Double {
@@ -543,6 +680,9 @@ impl CommandTemplate {
         {
             out.push_str(&self.text[last..slot.start]);
             match values.get(slot.name).filter(|v| !v.is_empty()) {
+                Some(v) if shell == Shell::Kql => {
+                    out.push_str(&kql_value(&self.text, slot.start, v))
+                }
                 Some(v) => {
                     let st = shell_state(&self.text, slot.start, shell);
                     let encoded = encode_inner(v, inner_of(&st));
@@ -806,5 +946,47 @@ mod tests {
     fn placeholders_in_order_without_repeats() {
         let t = CommandTemplate::new("x <b> <a> <b>");
         assert_eq!(t.placeholders(), vec!["b", "a"]);
+    }
+
+    #[test]
+    fn kql_values_are_escaped_inside_strings_and_quoted_when_bare() {
+        let v = Values::from([("upn".to_string(), r"o'b\r@x.com".to_string())]);
+        let render = |t: &str| CommandTemplate::new(t).render(Shell::Kql, &v);
+        assert_eq!(
+            render("SigninLogs | where UserPrincipalName == '<upn>'"),
+            r"SigninLogs | where UserPrincipalName == 'o\'b\\r@x.com'"
+        );
+        assert_eq!(
+            render("SigninLogs | where UserPrincipalName == \"<upn>\""),
+            r#"SigninLogs | where UserPrincipalName == "o'b\\r@x.com""#
+        );
+        assert_eq!(
+            render("SigninLogs | where UserPrincipalName == <upn>"),
+            r"SigninLogs | where UserPrincipalName == 'o\'b\\r@x.com'"
+        );
+        // An escaped quote before the placeholder does not end the string.
+        assert_eq!(
+            kql_context(r"T | where A == 'it\'s <upn>", 22),
+            KqlContext::Single
+        );
+        assert_eq!(kql_context("T // '<upn>", 6), KqlContext::Comment);
+        assert_eq!(
+            kql_context("T | where A == @'<upn>", 18),
+            KqlContext::Verbatim
+        );
+        assert_eq!(
+            kql_context("T // x\n| where A == <upn>", 21),
+            KqlContext::Bare
+        );
+    }
+
+    #[test]
+    fn shells_cycle_in_tab_order_among_those_present() {
+        assert_eq!(Shell::Az.next_among(|_| true), Shell::Powershell);
+        assert_eq!(Shell::Powershell.next_among(|_| true), Shell::Kql);
+        assert_eq!(Shell::Kql.next_among(|_| true), Shell::Az);
+        assert_eq!(Shell::Powershell.next_among(|s| s != Shell::Kql), Shell::Az);
+        assert_eq!("KQL".parse::<Shell>(), Ok(Shell::Kql));
+        assert!("bash".parse::<Shell>().is_err());
     }
 }

@@ -133,21 +133,17 @@ impl Config {
         if src.len() > 64 * 1024 {
             return Err(err(1, 1, "file is too large for a config file".to_string()));
         }
-        // Aliases and deep nesting are refused before parsing, as in flow files: a 50 KB
-        // alias bomb would expand to hundreds of megabytes.
-        if let Some(h) = crate::locate::hazard(src) {
-            return Err(err(
-                h.line,
-                h.column,
-                h.message.replace("flow files", "the config file"),
-            ));
-        }
+        // Aliases and deep nesting are refused before the values are read, as in flow files:
+        // a 50 KB alias bomb would expand to hundreds of megabytes.
         let raw: RawConfig = if src.trim().is_empty() {
             RawConfig::default()
         } else {
-            serde_yaml::from_str(src).map_err(|e| {
-                let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
-                err(line, column, crate::yaml_message(&e))
+            crate::yaml::from_str(src).map_err(|e| {
+                err(
+                    e.line,
+                    e.column,
+                    e.message.replace("flow files", "the config file"),
+                )
             })?
         };
         let base = file.parent().unwrap_or(Path::new("."));
@@ -157,7 +153,7 @@ impl Config {
                 Some(rest) => match home {
                     Some(h) => h.join(rest),
                     None => {
-                        let positions = crate::locate::Positions::scan(src);
+                        let positions = crate::yaml::Positions::scan(src);
                         let (line, column) = positions.of(&format!("flows[{i}]"));
                         return Err(err(
                             line,
@@ -169,7 +165,7 @@ impl Config {
                 None => base.join(f),
             };
             if f.trim().is_empty() {
-                let positions = crate::locate::Positions::scan(src);
+                let positions = crate::yaml::Positions::scan(src);
                 let (line, column) = positions.of(&format!("flows[{i}]"));
                 return Err(err(line, column, "empty flow folder path".to_string()));
             }
@@ -178,14 +174,14 @@ impl Config {
         let notes_dir = match raw.notes_dir.as_deref() {
             None => None,
             Some(n) if n.trim().is_empty() => {
-                let (line, column) = crate::locate::Positions::scan(src).of("notes_dir");
+                let (line, column) = crate::yaml::Positions::scan(src).of("notes_dir");
                 return Err(err(line, column, "empty notes_dir".to_string()));
             }
             Some(n) => Some(match n.strip_prefix("~/") {
                 Some(rest) => match home {
                     Some(h) => h.join(rest),
                     None => {
-                        let (line, column) = crate::locate::Positions::scan(src).of("notes_dir");
+                        let (line, column) = crate::yaml::Positions::scan(src).of("notes_dir");
                         return Err(err(
                             line,
                             column,
@@ -276,7 +272,7 @@ mod tests {
             ),
             (
                 "shell: \"az\n",
-                "config.yaml:2:1: found unexpected end of stream",
+                "config.yaml:1:8: while scanning a quoted scalar, found unexpected end of stream",
             ),
         ] {
             let e = parse(src).expect_err(src).to_string();

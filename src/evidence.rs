@@ -21,6 +21,7 @@
 //! and at most [`MAX_EVENTS`] events are kept. [`csv_events`] reads a CSV of any size one row
 //! at a time.
 
+pub mod fetch;
 mod normalise;
 pub mod schema;
 

@@ -341,6 +341,8 @@ impl Flow {
                             "Sign in first (Az PowerShell)"
                         }
                         (Shell::Powershell, _) => "Sign in first (Microsoft Graph PowerShell)",
+                        // Log Analytics queries run in the portal: no sign-in line is made.
+                        (Shell::Kql, _) => "Open Log Analytics",
                     }
                     .to_string(),
                     shell: c.shell,
@@ -354,6 +356,16 @@ impl Flow {
                 Node::Leaf(l) => l.connect = lines,
             }
         }
+    }
+
+    /// Whether the flow has commands for `shell`: always for the Azure CLI and PowerShell,
+    /// and for KQL when a node has a query.
+    pub fn has_shell(&self, shell: Shell) -> bool {
+        Shell::REQUIRED.contains(&shell)
+            || self
+                .nodes
+                .iter()
+                .any(|n| n.commands().iter().any(|c| c.shell == shell))
     }
 
     /// Whether the flow declares `name` as a secret (never shown, stored or written down).

@@ -153,15 +153,12 @@ pub fn markdown(s: &Session) -> String {
                 md.push_str(&format!("{}. {}\n", i + 1, inline(step)));
             }
             md.push_str("\n## Commands\n");
-            for shell in Shell::ALL
-                .into_iter()
-                .filter(|sh| s.shell.is_none_or(|w| w == *sh))
-            {
-                let lang = if shell == Shell::Az {
-                    "bash"
-                } else {
-                    "powershell"
-                };
+            for shell in Shell::ALL.into_iter().filter(|sh| {
+                s.shell.is_none_or(|w| w == *sh)
+                    && (Shell::REQUIRED.contains(sh)
+                        || leaf.commands.iter().any(|c| c.shell == *sh))
+            }) {
+                let lang = shell.fence();
                 md.push_str(&format!("\n### {}\n", shell.title()));
                 for c in s
                     .flow

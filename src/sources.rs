@@ -9,7 +9,7 @@ use aadsts_wizard::catalog::Catalog;
 use aadsts_wizard::config::Config;
 use aadsts_wizard::embedded;
 use aadsts_wizard::flow::FlowError;
-use aadsts_wizard::flow::library::{FileHead, Library, Origin, SourceFile, scan_head};
+use aadsts_wizard::flow::library::{FileHead, Library, Origin, SourceFile};
 use aadsts_wizard::flow::load::MAX_FLOW_BYTES;
 
 /// Flow folders named by the user: in the config file's `flows:` and with `--flows`.
@@ -212,7 +212,7 @@ pub fn library(catalog: &Catalog, dirs: &FlowDirs) -> Library {
         let (files, mut errs) = list_path(&path);
         problems.append(&mut errs);
         for file in files {
-            match read_head(&file).map(|h| h.and_then(|t| scan_head(&t))) {
+            match read_head(&file).map(|h| h.and_then(|t| aadsts_wizard::yaml::head(&t))) {
                 Ok(Some((codes, fallback, title))) => heads.push(FileHead {
                     path: file.display().to_string(),
                     origin: Origin::User,

@@ -312,3 +312,21 @@ fn arbitrary_bytes_never_panic() {
         b"\xff\\u00\xfe\n\xf0-\n\xe2\x94AADSTS\xc3\n12%\xe2",
     ));
 }
+
+#[test]
+fn the_request_id_of_the_browser_page_fetches_its_sign_in_event() {
+    let txt = fixtures().join("browser-signin-page-50105.txt");
+    let (status, v, _) = run_json(&txt);
+    assert_eq!(status, Some(0));
+    let trace = v["trace_id"]
+        .as_str()
+        .expect("the Request Id is the trace id");
+    let commands = v["fetch_event"]["commands"]
+        .as_array()
+        .expect("fetch commands");
+    assert_eq!(commands.len(), 3);
+    for c in commands {
+        let text = c["command"].as_str().unwrap_or_default();
+        assert!(text.contains(&format!("'{trace}'")), "{text}");
+    }
+}

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use aadsts_wizard::catalog::Catalog;
 use aadsts_wizard::embedded;
 use aadsts_wizard::flow::load::{MAX_FLOW_BYTES, load};
-use aadsts_wizard::locate::hazard;
+use aadsts_wizard::yaml::screen;
 
 const GOOD: &str = include_str!("fixtures/flows/7000222-example.yaml");
 /// Far beyond the second a hostile file should take, so only a real hang fails.
@@ -382,14 +382,17 @@ fn loader_rejects_nesting_beyond_its_limit() {
 #[test]
 fn deep_nesting_is_refused_before_parsing() {
     // The YAML reader's time grows with the square of the depth (100 000 `[` take minutes),
-    // so `sources.rs` refuses these with `locate::hazard` before `load` sees them.
+    // so `yaml::screen` refuses these before the value reader sees them.
     for src in [
         nested_sequences(100_000),
         nested_mappings(100_000),
         nested_sequences(MAX_FLOW_BYTES - 7),
     ] {
-        let h = hazard(&src).expect("refused");
-        assert_eq!((h.line, h.message), (1, "nested more than 64 levels deep"));
+        let h = screen(&src).expect_err("refused");
+        assert_eq!(
+            (h.line, h.message.as_str()),
+            (1, "nested more than 64 levels deep")
+        );
     }
 }
 
@@ -422,6 +425,6 @@ fn loader_rejects_alias_amplification() {
 fn amplification_is_within_the_size_limit() {
     // The bomb above fits under the limit, so the size check alone does not stop it.
     assert!(amplification(300_000, 200_000).len() <= MAX_FLOW_BYTES);
-    let h = hazard(&amplification(10, 3)).expect("refused");
+    let h = screen(&amplification(10, 3)).expect_err("refused");
     assert_eq!((h.line, h.column), (8, 11));
 }

@@ -34,8 +34,13 @@ fn a_bad_config_is_named_with_its_position_and_defaults_apply() {
             ":1:7: copy: unknown variant `clipboard`",
         ),
         (
-            "history: [yes\n",
+            "history: [yes]\n",
             ":1:10: history: invalid type: sequence, expected a boolean",
+        ),
+        // A syntax error is named before any value is read.
+        (
+            "history: [yes\n",
+            ":2:1: while parsing a flow sequence, expected ',' or ']'",
         ),
     ] {
         let tmp = tempfile::tempdir().expect("tempdir");

@@ -22,17 +22,22 @@ fn json(o: &Output) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)))
 }
 
-#[test]
-fn walk_to_a_leaf_renders_commands_with_values() {
-    let var = format!("app-id={GUID}");
-    let o = run(&["walk", "7000222", "--answer", "1", "--var", &var, "--json"]);
+/// Run, expect success, and parse stdout as JSON.
+fn ok_json(args: &[&str]) -> serde_json::Value {
+    let o = run(args);
     assert_eq!(
         o.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let v = json(&o);
+    json(&o)
+}
+
+#[test]
+fn walk_to_a_leaf_renders_commands_with_values() {
+    let var = format!("app-id={GUID}");
+    let v = ok_json(&["walk", "7000222", "--answer", "1", "--var", &var, "--json"]);
     assert_eq!(v["code"], "7000222");
     assert_eq!(v["path"][0]["answer"], "No, every secret has expired");
     assert!(
@@ -248,4 +253,49 @@ fn shipped_50012_first_answers_reach_a_rendered_leaf() {
             .any(|c| c["shell"] == "az" && c["command"].as_str().is_some_and(|t| t.contains(GUID)))
     );
     assert!(cmds.iter().any(|c| c["shell"] == "powershell"));
+}
+
+#[test]
+fn known_ids_offer_the_commands_that_fetch_the_sign_in_event() {
+    let trace = "0d5e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a";
+    let var = format!("trace-id={trace}");
+    let v = ok_json(&["walk", "7000222", "--var", &var, "--json"]);
+    let fetch = &v["fetch_event"];
+    let commands = fetch["commands"].as_array().expect("commands");
+    let shells: Vec<&str> = commands
+        .iter()
+        .filter_map(|c| c["shell"].as_str())
+        .collect();
+    assert_eq!(shells, ["az", "powershell", "kql"]);
+    for c in commands {
+        let text = c["command"].as_str().unwrap_or_default();
+        assert!(text.contains(trace), "{text}");
+        assert_eq!(c["changes_state"], false);
+    }
+    assert!(
+        fetch["connect"]
+            .as_array()
+            .expect("connect")
+            .iter()
+            .any(|c| c["command"] == "Connect-MgGraph -Scopes AuditLog.Read.All -NoWelcome"),
+        "{fetch}"
+    );
+    // Text: the fetch commands come first, then the flow.
+    let o = run(&["walk", "7000222", "--var", &var, "--shell", "kql"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    let fetch_at = text
+        .find(&format!("where Id == '{trace}'"))
+        .expect("kql fetch");
+    let flow_at = text.find("AADSTS7000222").expect("the flow");
+    assert!(fetch_at < flow_at, "{text}");
+    assert!(
+        !text.contains("az rest"),
+        "--shell kql shows KQL only: {text}"
+    );
+    // No id, no fetch commands.
+    let v = json(&run(&["walk", "7000222", "--json"]));
+    assert!(v.get("fetch_event").is_none(), "{v}");
+    // A value that is no GUID is refused like any other --var.
+    let o = run(&["walk", "7000222", "--var", "trace-id=x' or 1 eq 1"]);
+    assert_eq!(o.status.code(), Some(2));
 }

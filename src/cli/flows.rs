@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
 use aadsts_wizard::catalog::{Catalog, parse_code};
@@ -38,21 +38,6 @@ pub enum FlowsCommand {
     },
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ShellArg {
-    Az,
-    Powershell,
-}
-
-impl From<ShellArg> for Shell {
-    fn from(s: ShellArg) -> Shell {
-        match s {
-            ShellArg::Az => Shell::Az,
-            ShellArg::Powershell => Shell::Powershell,
-        }
-    }
-}
-
 #[derive(Debug, Args)]
 pub struct WalkArgs {
     /// The code whose flow to walk (with --evidence: default, the event's error code).
@@ -71,7 +56,7 @@ pub struct WalkArgs {
     pub vars: Vec<String>,
     /// Only show commands for this shell.
     #[arg(long, value_enum)]
-    pub shell: Option<ShellArg>,
+    pub shell: Option<Shell>,
     /// Print JSON.
     #[arg(long, conflicts_with = "markdown")]
     pub json: bool,
@@ -232,7 +217,7 @@ fn node_prereqs_json(
     (json!(connect), Value::from(unavailable))
 }
 
-fn node_json(flow: &Flow, id: NodeId, values: &Values, shell: Option<Shell>) -> Value {
+pub(crate) fn node_json(flow: &Flow, id: NodeId, values: &Values, shell: Option<Shell>) -> Value {
     let keep = |c: &&FlowCommand| shell.is_none_or(|s| c.shell == s);
     let (connect, unavailable) = node_prereqs_json(flow, id, values, shell);
     let mut v = match flow.node(id) {
@@ -420,7 +405,14 @@ pub fn walk(args: WalkArgs, cli_paths: &sources::FlowDirs) -> Result<ExitCode> {
         .filter_map(|(i, (_, r))| r.clone().map(|r| (i, r)))
         .collect();
     let node = walked.node;
-    let shell = args.shell.map(Shell::from);
+    let shell = args.shell;
+    // The error's ids are known (--var trace-id / correlation-id) and no event is loaded:
+    // offer the commands that fetch it.
+    let fetch = if doc.is_none() {
+        evidence::fetch::leaf(&values)
+    } else {
+        None
+    };
     if args.json {
         let path: Vec<Value> = walked
             .steps
@@ -448,6 +440,9 @@ pub fn walk(args: WalkArgs, cli_paths: &sources::FlowDirs) -> Result<ExitCode> {
             "path": path,
             "node": node_json(flow, node, &values, shell),
         });
+        if let Some((ff, id)) = fetch {
+            out["fetch_event"] = node_json(ff, id, &values, shell);
+        }
         if let (Some(doc), Some(ev)) = (&doc, event) {
             let (trace, correlation, time) = evidence::ids(ev);
             out["evidence"] = json!({
@@ -492,6 +487,16 @@ pub fn walk(args: WalkArgs, cli_paths: &sources::FlowDirs) -> Result<ExitCode> {
         );
     } else {
         let mut text = walk_text(flow, code, &walked, &values, shell, &args.answers);
+        if let Some((ff, id)) = fetch
+            && let Node::Leaf(l) = ff.node(id)
+        {
+            text = format!(
+                "{}:{}\nThen: {}\n\n{text}",
+                l.cause,
+                commands_text(ff, id, &values, shell),
+                l.fix.join(" ")
+            );
+        }
         if !filled.is_empty() {
             let names: Vec<&str> = filled.iter().map(|(n, _)| n.as_str()).collect();
             text.push_str(&format!(
@@ -527,7 +532,12 @@ fn print_valid_answers(flow: &Flow, start: NodeId, answers: &[usize]) {
     }
 }
 
-fn commands_text(flow: &Flow, id: NodeId, values: &Values, shell: Option<Shell>) -> String {
+pub(crate) fn commands_text(
+    flow: &Flow,
+    id: NodeId,
+    values: &Values,
+    shell: Option<Shell>,
+) -> String {
     let node = flow.node(id);
     let connect = flow.connect_lines(id, values);
     let mut s = String::new();
@@ -563,7 +573,11 @@ fn commands_text(flow: &Flow, id: NodeId, values: &Values, shell: Option<Shell>)
             if let Some(needs) = c.needs.summary() {
                 s.push_str(&format!("    # needs: {needs}\n"));
             }
-            s.push_str(&format!("    {}\n", c.render(values)));
+            // A KQL query may span lines: keep them under the same indent.
+            s.push_str(&format!(
+                "    {}\n",
+                c.render(values).replace('\n', "\n    ")
+            ));
         }
         for u in none {
             s.push_str(&format!("    # {}: {}\n", u.title, u.reason));

@@ -55,62 +55,6 @@ pub struct FileHead {
 /// Reads a user's flow file when it is first needed: its text, or the problems reading it.
 pub type ReadFile = Box<dyn Fn(&str) -> Result<String, Vec<FlowError>> + Send + Sync>;
 
-/// The top-level `codes:`, `fallback:` and `title:` of a flow file, read from its first lines
-/// the way flows are written (`codes: [50012, 7000222]` or a block list under `codes:`, plain
-/// or quoted title). `None` when they are not there in that form: such a file is read and
-/// parsed whole instead. The loader checks the same values again when the flow is used.
-pub fn scan_head(text: &str) -> Option<(Vec<u32>, bool, String)> {
-    let mut codes: Option<Vec<u32>> = None;
-    let mut fallback = false;
-    let mut title = None;
-    let mut lines = text.lines().peekable();
-    while let Some(line) = lines.next() {
-        if line.starts_with([' ', '\t', '-', '#']) || line.trim().is_empty() {
-            continue;
-        }
-        let (key, value) = line.split_once(':')?;
-        let value = value.trim();
-        match key {
-            "codes" if value.starts_with('[') => {
-                let inner = value.strip_prefix('[')?.strip_suffix(']')?;
-                codes = Some(
-                    inner
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|c| !c.is_empty())
-                        .map(|c| c.parse().ok())
-                        .collect::<Option<Vec<u32>>>()?,
-                );
-            }
-            "codes" if value.is_empty() => {
-                let mut list = Vec::new();
-                while let Some(item) = lines.peek().and_then(|l| l.trim_start().strip_prefix("- "))
-                {
-                    list.push(item.trim().parse().ok()?);
-                    lines.next();
-                }
-                codes = Some(list);
-            }
-            "codes" => return None,
-            "fallback" => fallback = value == "true",
-            "title" => {
-                let t = value
-                    .strip_prefix('"')
-                    .and_then(|v| v.strip_suffix('"'))
-                    .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
-                    .unwrap_or(value);
-                title = Some(t.to_string());
-            }
-            _ => {}
-        }
-        if codes.is_some() && title.is_some() {
-            break;
-        }
-    }
-    let codes = codes.unwrap_or_default();
-    (!codes.is_empty() || fallback).then(|| (codes, fallback, title.unwrap_or_default()))
-}
-
 /// Every flow that loaded, which flow serves each code, and the problems of those that did not.
 #[derive(Default)]
 pub struct Library {
@@ -158,7 +102,7 @@ impl Library {
         lib
     }
 
-    /// The shipped flows, then user files known by their heads (see [`scan_head`]): each is
+    /// The shipped flows, then user files known by their heads (see [`crate::yaml::head`]): each is
     /// read with `read_file` and parsed when a code it serves is first asked for, so thousands
     /// of user flows cost nothing until used. `files` are user files whose heads could not be
     /// read; they are loaded now.
@@ -321,30 +265,5 @@ impl Library {
     /// Whether a flow serves `code`, without parsing it.
     pub fn has_flow(&self, code: u32) -> bool {
         self.by_code.contains_key(&code)
-    }
-}
-
-#[cfg(test)]
-mod head_tests {
-    use super::*;
-
-    #[test]
-    fn heads_are_read_from_the_first_lines() {
-        assert_eq!(
-            scan_head("# c\ncodes: [50012, 7000222]\ntitle: \"A: b\"\nstart: x\n"),
-            Some((vec![50012, 7000222], false, "A: b".to_string()))
-        );
-        assert_eq!(
-            scan_head("title: T\ncodes:\n  - 50012\n  - 50013\nnodes:\n"),
-            Some((vec![50012, 50013], false, "T".to_string()))
-        );
-        assert_eq!(
-            scan_head("fallback: true\ntitle: Triage\n"),
-            Some((vec![], true, "Triage".to_string()))
-        );
-        // Anything else is parsed whole.
-        for odd in ["codes: [1, x]", "codes: *a", "{codes: [1]}", "junk", ""] {
-            assert_eq!(scan_head(odd), None, "{odd}");
-        }
     }
 }

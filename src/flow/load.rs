@@ -11,7 +11,7 @@ use crate::flow::when::Condition;
 use crate::flow::{
     Answer, Command, Flow, Leaf, Needs, Node, NodeId, Placeholder, Question, Unavailable, validate,
 };
-use crate::locate::Positions;
+use crate::yaml::Positions;
 
 /// Largest flow file accepted; real flows are a few tens of kilobytes.
 pub const MAX_FLOW_BYTES: usize = 1 << 20;
@@ -57,6 +57,24 @@ impl Problems<'_> {
 
 /// Load and check one flow file. `catalog` decides which codes exist.
 pub fn load(file: &str, src: &str, catalog: &Catalog) -> Result<Flow, Vec<FlowError>> {
+    load_as(file, src, catalog, Role::CodeFlow)
+}
+
+/// Load and check a file in the flow format that is no code's flow: it names no codes (the
+/// shipped `assets/fetch-event.yaml`, whose leaves are offered beside any flow). Every other
+/// rule of [`load`] holds.
+pub fn load_unlisted(file: &str, src: &str) -> Result<Flow, Vec<FlowError>> {
+    load_as(file, src, &Catalog::empty(), Role::Unlisted)
+}
+
+/// Whether a file in the flow format must name the codes it serves.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    CodeFlow,
+    Unlisted,
+}
+
+fn load_as(file: &str, src: &str, catalog: &Catalog, role: Role) -> Result<Flow, Vec<FlowError>> {
     let one = |line, column, message: String| {
         vec![FlowError {
             file: file.to_string(),
@@ -78,19 +96,13 @@ pub fn load(file: &str, src: &str, catalog: &Catalog) -> Result<Flow, Vec<FlowEr
     if src.trim().is_empty() {
         return Err(one(1, 1, "file is empty".to_string()));
     }
-    // Aliases and deep nesting are refused before the YAML reader sees them: an alias bomb
-    // expands to gigabytes and its time grows with the square of the depth.
-    if let Some(h) = crate::locate::hazard(src) {
-        return Err(one(h.line, h.column, h.message.to_string()));
-    }
-    let raw: RawFlow = match serde_yaml::from_str(src) {
+    // Aliases, deep nesting and syntax errors are refused before the values are read: an
+    // alias bomb expands to gigabytes and its time grows with the square of the depth.
+    let raw: RawFlow = match crate::yaml::from_str(src) {
         Ok(raw) => raw,
-        Err(e) => {
-            let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
-            return Err(one(line, column, crate::yaml_message(&e)));
-        }
+        Err(e) => return Err(one(e.line, e.column, e.message)),
     };
-    check(file, src, raw, catalog)
+    check(file, src, raw, catalog, role)
 }
 
 /// Like [`load`], but parse `json`, the same document converted at build time (an order of
@@ -98,7 +110,7 @@ pub fn load(file: &str, src: &str, catalog: &Catalog) -> Result<Flow, Vec<FlowEr
 /// problems are reported at 1:1 (the shipped flows are checked with positions by the tests).
 pub fn load_json(file: &str, json: &str, catalog: &Catalog) -> Result<Flow, Vec<FlowError>> {
     match serde_json::from_str::<RawFlow>(json) {
-        Ok(raw) => check(file, "", raw, catalog),
+        Ok(raw) => check(file, "", raw, catalog, Role::CodeFlow),
         Err(e) => Err(vec![FlowError {
             file: file.to_string(),
             line: 1,
@@ -108,14 +120,20 @@ pub fn load_json(file: &str, json: &str, catalog: &Catalog) -> Result<Flow, Vec<
     }
 }
 
-fn check(file: &str, src: &str, raw: RawFlow, catalog: &Catalog) -> Result<Flow, Vec<FlowError>> {
+fn check(
+    file: &str,
+    src: &str,
+    raw: RawFlow,
+    catalog: &Catalog,
+    role: Role,
+) -> Result<Flow, Vec<FlowError>> {
     let mut p = Problems {
         file,
         src,
         positions: OnceCell::new(),
         list: Vec::new(),
     };
-    let mut flow = build(file, raw, catalog, &mut p);
+    let mut flow = build(file, raw, catalog, role, &mut p);
     if let Some(flow) = &mut flow {
         validate::check(flow, &mut p);
         flow.attach_connect_lines();
@@ -142,9 +160,21 @@ fn is_node_key(key: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-fn build(file: &str, raw: RawFlow, catalog: &Catalog, p: &mut Problems) -> Option<Flow> {
+fn build(
+    file: &str,
+    raw: RawFlow,
+    catalog: &Catalog,
+    role: Role,
+    p: &mut Problems,
+) -> Option<Flow> {
     nonempty(p, "title", "the title", &raw.title);
-    if raw.codes.is_empty() && !raw.fallback {
+    if role == Role::Unlisted && (!raw.codes.is_empty() || raw.fallback) {
+        p.at(
+            "codes",
+            "this file is no code's flow: it names no codes and is no fallback",
+        );
+    }
+    if raw.codes.is_empty() && !raw.fallback && role == Role::CodeFlow {
         p.at(
             "codes",
             "the flow names no codes (only a 'fallback: true' flow may leave them out)",
@@ -414,7 +444,7 @@ fn build_node(
                 true,
                 p,
             );
-            for shell in Shell::ALL {
+            for shell in Shell::REQUIRED {
                 if !commands.iter().any(|c| c.shell == shell)
                     && !unavailable.iter().any(|u| u.shell == shell)
                 {

@@ -106,6 +106,9 @@ impl Command {
     pub fn modules(&self) -> BTreeSet<Module> {
         let text = self.template.text();
         let mut out = BTreeSet::new();
+        if self.shell == Shell::Kql {
+            return out;
+        }
         if self.shell == Shell::Az {
             out.insert(Module::AzureCli);
             return out;

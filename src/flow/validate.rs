@@ -212,6 +212,8 @@ const PS_CHANGING: &[&str] = &[
 /// recognisably of its shell.
 fn looks_changing(shell: Shell, text: &str) -> bool {
     match shell {
+        // A KQL query only reads; `.set`/`.drop` management commands are refused on their own.
+        Shell::Kql => false,
         Shell::Az => text.split(['|', ';', '&']).any(|seg| {
             let words: Vec<&str> = seg.split_whitespace().collect();
             if words.first() != Some(&"az") {
@@ -280,6 +282,7 @@ fn command(path: &str, c: &Command, p: &mut Problems) {
                 );
             }
         }
+        Shell::Kql => kql_command(&cmd_path, c, p),
         Shell::Powershell => {
             let first = text.split_whitespace().next().unwrap_or("");
             if text.starts_with("az ") || (cmdlets(text).is_empty() && !first.starts_with('$')) {
@@ -302,7 +305,7 @@ fn command(path: &str, c: &Command, p: &mut Problems) {
     for opt in crate::command::expanded_odata_options(text, c.shell) {
         let fix = match c.shell {
             Shell::Az => format!("write '\\{opt}' or use single quotes"),
-            Shell::Powershell => format!("write '`{opt}' or use single quotes"),
+            Shell::Powershell | Shell::Kql => format!("write '`{opt}' or use single quotes"),
         };
         p.at(
             &cmd_path,
@@ -321,6 +324,64 @@ fn command(path: &str, c: &Command, p: &mut Problems) {
                 c.title
             ),
         );
+    }
+}
+
+/// The Log Analytics tables a flow's KQL may start from (the sign-in logs Microsoft Entra
+/// diagnostic settings send to a workspace); `tools/kql/schema.json` has their columns.
+pub const KQL_TABLES: [&str; 4] = [
+    "SigninLogs",
+    "AADNonInteractiveUserSignInLogs",
+    "AADServicePrincipalSignInLogs",
+    "AADManagedIdentitySignInLogs",
+];
+
+/// A KQL command: a query (not a `.management` command) over the Entra log tables, read-only,
+/// with its placeholders where they can be escaped.
+fn kql_command(cmd_path: &str, c: &Command, p: &mut Problems) {
+    use crate::command::{KqlContext, kql_context, slots};
+    let text = c.template.text();
+    let first = text
+        .split(|ch: char| ch.is_whitespace() || ch == '(' || ch == '|')
+        .find(|w| !w.is_empty())
+        .unwrap_or("");
+    if !KQL_TABLES.contains(&first) && first != "union" && first != "let" {
+        p.at(
+            cmd_path,
+            format!(
+                "kql command '{}' should start with one of the tables {} (or 'union' / 'let')",
+                c.title,
+                KQL_TABLES.join(", ")
+            ),
+        );
+    }
+    if c.changes_state {
+        p.at(
+            cmd_path,
+            format!(
+                "kql command '{}' is marked changes_state; a KQL query only reads",
+                c.title
+            ),
+        );
+    }
+    if !c.needs.scopes.is_empty() {
+        p.at(
+            cmd_path,
+            format!("kql command '{}' names Graph scopes; a Log Analytics query needs a workspace role (needs.role), not Graph scopes", c.title),
+        );
+    }
+    for slot in slots(text) {
+        let ctx = kql_context(text, slot.start);
+        if matches!(ctx, KqlContext::Verbatim | KqlContext::Comment) {
+            p.at(
+                cmd_path,
+                format!(
+                    "placeholder <{}> sits in a KQL {}; put it in a '...' string or bare, where its value can be escaped",
+                    slot.name,
+                    if ctx == KqlContext::Comment { "comment" } else { "verbatim string (@'...')" }
+                ),
+            );
+        }
     }
 }
 
@@ -404,7 +465,12 @@ fn control_characters(flow: &Flow, p: &mut Problems) {
 fn command_texts<'a>(path: String, cs: &'a [Command], texts: &mut Vec<(String, &'a str, bool)>) {
     for (i, c) in cs.iter().enumerate() {
         texts.push((format!("{path}[{i}].title"), c.title.as_str(), false));
-        texts.push((format!("{path}[{i}].command"), c.template.text(), false));
+        // A KQL query may span lines (it is pasted into Log Analytics, not a shell).
+        texts.push((
+            format!("{path}[{i}].command"),
+            c.template.text(),
+            c.shell == Shell::Kql,
+        ));
         if let Some(role) = &c.needs.role {
             texts.push((format!("{path}[{i}].needs.role"), role.as_str(), false));
         }

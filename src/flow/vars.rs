@@ -37,6 +37,19 @@ pub enum VarError {
 /// assert!(parse(&[app], &["appid=x".to_string()]).unwrap_err().to_string().contains("did you mean 'app-id'"));
 /// ```
 pub fn parse(placeholders: &[Placeholder], vars: &[String]) -> Result<Values, VarError> {
+    // The error's ids name its sign-in event (the commands that fetch it take them) wherever
+    // a flow has no placeholder of that name.
+    let fetch = crate::evidence::fetch::flow().map_or(&[][..], |f| &f.placeholders[..]);
+    let placeholders: Vec<Placeholder> = placeholders
+        .iter()
+        .chain(
+            fetch
+                .iter()
+                .filter(|f| !placeholders.iter().any(|p| p.name == f.name)),
+        )
+        .cloned()
+        .collect();
+    let placeholders = &placeholders[..];
     let mut names: Vec<String> = placeholders.iter().map(|p| p.name.clone()).collect();
     names.sort();
     names.dedup();
@@ -133,7 +146,9 @@ mod tests {
             ),
             (
                 "nothing=x",
-                Err("unknown name 'nothing'; names: app-id, tenant-id, upn"),
+                Err(
+                    "unknown name 'nothing'; names: app-id, correlation-id, tenant-id, trace-id, upn",
+                ),
             ),
             ("app-id", Err("should be NAME=VALUE")),
             ("upn=a@b.c\u{1b}[2J", Err("no control characters")),
@@ -144,7 +159,11 @@ mod tests {
                 (Err(w), Err(e)) => {
                     let e = e.to_string();
                     assert!(e.contains(w), "{arg}: {e}");
-                    assert!(e.ends_with("names: app-id, tenant-id, upn"), "{arg}: {e}");
+                    // The error's ids are accepted beside the flow's own names.
+                    assert!(
+                        e.ends_with("names: app-id, correlation-id, tenant-id, trace-id, upn"),
+                        "{arg}: {e}"
+                    );
                 }
                 (w, g) => panic!("{arg}: wanted {w:?}, got {g:?}"),
             }

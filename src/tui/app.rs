@@ -59,6 +59,9 @@ pub struct FlowState<'d> {
     pub from_log: Vec<(usize, String)>,
     /// Show a leaf's explanation even when it pushes the fix off a small screen (`w`).
     pub show_why: bool,
+    /// The commands that fetch the error's sign-in event (its trace or correlation id is
+    /// known and no event is loaded), offered on the first screen.
+    pub fetch: Vec<&'d Command>,
 }
 
 impl<'d> FlowState<'d> {
@@ -90,13 +93,34 @@ impl<'d> FlowState<'d> {
 
     /// The commands shown for `shell`: a question's checks or a leaf's commands.
     /// The rows of commands for `shell`: the sign-in lines first, then the commands.
+    /// On the first screen, the commands that fetch the error's sign-in event come first.
     pub fn commands(&self, shell: Shell) -> Vec<&'d Command> {
         let node = self.node();
-        node.connect()
-            .iter()
-            .chain(node.commands())
-            .filter(|c| c.shell == shell)
-            .collect()
+        let fetch: &[&'d Command] = if self.steps.is_empty() {
+            &self.fetch
+        } else {
+            &[]
+        };
+        let mut out: Vec<&'d Command> =
+            fetch.iter().copied().filter(|c| c.shell == shell).collect();
+        for c in node.connect().iter().chain(node.commands()) {
+            // A sign-in line the fetch commands already show is not repeated.
+            if c.shell == shell && !out.iter().any(|o| o.template == c.template) {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// Whether this screen has commands for `shell` (KQL only where a flow has a query).
+    pub fn has_shell(&self, shell: Shell) -> bool {
+        self.flow.has_shell(shell)
+            || (self.steps.is_empty() && self.fetch.iter().any(|c| c.shell == shell))
+    }
+
+    /// The shell Tab goes to from `shell`.
+    pub fn next_shell(&self, shell: Shell) -> Shell {
+        shell.next_among(|s| self.has_shell(s))
     }
 
     /// The related codes of the leaf on screen, without the code itself (a family flow's leaf
@@ -312,7 +336,16 @@ impl<'d> App<'d> {
             suggestion: None,
             from_log: Vec::new(),
             show_why: false,
+            fetch: Vec::new(),
         };
+        if self.evidence.is_none() {
+            self.values = crate::evidence::fetch::with_ids(
+                &self.values,
+                self.ids.trace_id.as_deref(),
+                self.ids.correlation_id.as_deref(),
+            );
+            state.fetch = crate::evidence::fetch::commands(&self.values);
+        }
         state.suggest(self.evidence.as_ref());
         self.screen = Screen::Flow(state);
         true

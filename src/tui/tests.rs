@@ -388,6 +388,55 @@ fn pasting_an_error_opens_its_code_with_values() {
 }
 
 #[test]
+fn a_pasted_errors_ids_put_the_fetch_commands_first_on_the_first_screen() {
+    let d = data();
+    let mut app = App::new(&d);
+    let trace = "0d5e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a";
+    let text = format!(
+        "AADSTS7000222: The provided client secret keys for app '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b' are expired.\r\nTrace ID: {trace}"
+    );
+    update(&mut app, Msg::Paste(text));
+    let Screen::Flow(f) = &app.screen else {
+        panic!("the code opens")
+    };
+    assert!(matches!(f.node(), Node::Question(_)));
+    let az: Vec<String> = f
+        .commands(Shell::Az)
+        .iter()
+        .map(|c| c.render(&app.values))
+        .collect();
+    assert_eq!(az[0], "az login --allow-no-subscriptions", "{az:#?}");
+    assert!(
+        az[1].starts_with("az rest") && az[1].contains(&format!("id eq '{trace}'")),
+        "{az:#?}"
+    );
+    // Its own checks follow, after the fetch rows.
+    assert!(az.len() > 2, "{az:#?}");
+    // Tab reaches the KQL form, though the flow has no KQL of its own, and comes back.
+    press(&mut app, "tab tab");
+    assert_eq!(app.shell, Shell::Kql);
+    assert!(render(&app, 100, 30).contains(&format!("where Id == '{trace}'")));
+    press(&mut app, "tab");
+    assert_eq!(app.shell, Shell::Az);
+    // The first screen only: once a question is answered the rows are the flow's own.
+    update(&mut app, Msg::Digit(1));
+    let Screen::Flow(f) = &app.screen else {
+        panic!("still on the flow")
+    };
+    assert!(
+        !f.commands(Shell::Az)
+            .iter()
+            .any(|c| c.render(&app.values).contains(trace)),
+        "the fetch rows stay on the first screen"
+    );
+    assert_eq!(
+        f.next_shell(Shell::Powershell),
+        Shell::Az,
+        "no KQL tab past the first screen"
+    );
+}
+
+#[test]
 fn related_codes_are_one_key_away() {
     let d = data();
     let mut app = App::new(&d);

@@ -180,9 +180,12 @@ pub fn update(app: &mut App, msg: Msg) -> Option<Effect> {
             None
         }
         Msg::ToggleShell => {
-            app.shell = match app.shell {
-                Shell::Az => Shell::Powershell,
-                Shell::Powershell => Shell::Az,
+            app.shell = match &app.screen {
+                Screen::Flow(f) => f.next_shell(app.shell),
+                _ => match app.shell {
+                    Shell::Az => Shell::Powershell,
+                    Shell::Powershell | Shell::Kql => Shell::Az,
+                },
             };
             if let Screen::Flow(f) = &mut app.screen {
                 f.selected = f.selected.min(f.row_count(app.shell).saturating_sub(1));
@@ -514,7 +517,11 @@ fn open_values(app: &mut App) {
     // The values the commands on screen use first, in their order; then the flow's others.
     let mut fields: Vec<Field> = on_screen
         .iter()
-        .filter_map(|n| f.flow.placeholder(n))
+        .filter_map(|n| {
+            f.flow
+                .placeholder(n)
+                .or_else(|| crate::evidence::fetch::flow().and_then(|ff| ff.placeholder(n)))
+        })
         .map(field)
         .collect();
     let shown = fields.len();

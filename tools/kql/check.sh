@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # CI: every KQL query the tool prints (`signins --kql` for each grouping, with and without
-# filters and expected codes) must parse and analyse cleanly with the Kusto language service
+# filters and expected codes, and every `shell: kql` command in flows/ and
+# assets/fetch-event.yaml, placeholders filled by tools/kql/flow_queries.py) must parse and
+# analyse cleanly with the Kusto language service
 # against the tables' published columns (tools/kql/schema.json). The package is installed
 # once into ${KUSTO_DIR:-~/.cache/aadsts-wizard/kusto} (about 30 MB) and reused.
 set -euo pipefail
@@ -32,4 +34,6 @@ for by in code app user ip resource policy; do
     XDG_CONFIG_HOME=/nonexistent "$bin" signins --kql --by "$by" $flags >"$work/signins-$by-$n.kql"
   done
 done
+flow_n=$(python3 tools/kql/flow_queries.py "$work" flows/*.yaml assets/fetch-event.yaml)
+echo "flows: $flow_n kql commands"
 NODE_PATH=$dir/node_modules node tools/kql/check_kql.js "$work"/*.kql

@@ -339,10 +339,7 @@ pub fn draw(app: &App, f: &FlowState, frame: &mut Frame, area: Rect, theme: Them
         a.text,
     );
 
-    let other = match app.shell {
-        Shell::Az => Shell::Powershell,
-        Shell::Powershell => Shell::Az,
-    };
+    let other = f.next_shell(app.shell);
     let what = if matches!(f.node(), Node::Question(_)) {
         "answers · checks"
     } else {
