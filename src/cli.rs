@@ -208,7 +208,25 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         Some(Command::Flows(cmd)) => flows::run_flows(cmd, &dirs),
         Some(Command::Walk(w)) => flows::walk(w, &dirs),
-        Some(Command::Signins(s)) => signins::run(s, &dirs),
+        Some(Command::Signins(ref s)) => match signins::run(s, &dirs)? {
+            signins::Outcome::Done(code) => Ok(code),
+            signins::Outcome::Table {
+                source,
+                tally,
+                toast,
+            } => run_wizard(
+                &args,
+                &Setup {
+                    config,
+                    warning: match (warning, toast) {
+                        (Some(a), Some(b)) => Some(format!("{a} · {b}")),
+                        (a, b) => a.or(b),
+                    },
+                    dirs,
+                },
+                Start::Signins(source, tally),
+            ),
+        },
         // Answered above, before the config file is read.
         Some(Command::Completions { .. } | Command::Man) => Ok(ExitCode::SUCCESS),
         Some(Command::Explain {
@@ -233,7 +251,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 warning,
                 dirs,
             },
-            None,
+            Start::Plain,
         ),
     }
 }
@@ -277,7 +295,7 @@ fn explain(args: &Args, setup: &Setup, file: &str, json: bool, open: bool) -> Re
             errln!("no AADSTS code found in the text");
             return Ok(ExitCode::from(1));
         }
-        return run_wizard(args, setup, Some(text));
+        return run_wizard(args, setup, Start::Paste(text));
     }
     let found = ex.primary_code.is_some();
     // The commands that fetch the error's sign-in event, by its trace (or correlation) id.
@@ -369,12 +387,24 @@ fn explain(args: &Args, setup: &Setup, file: &str, json: bool, open: bool) -> Re
     Ok(ExitCode::SUCCESS)
 }
 
+/// What the wizard opens on.
+enum Start {
+    /// The search screen, or `CODE` from the arguments.
+    Plain,
+    /// Error text to explain and open.
+    Paste(String),
+    /// The sign-in table (`signins FILE...`): the files' names and their counts.
+    Signins(String, Box<aadsts_wizard::signins::Tally>),
+}
+
 /// Open the interactive wizard.
-fn run_wizard(args: &Args, setup: &Setup, paste: Option<String>) -> Result<ExitCode> {
-    // With text piped in (`explain - --open`), keys come from /dev/tty instead of stdin; with
-    // `--print` and stdout captured (`cmd=$(aadsts-wizard --print)`), the wizard draws there.
+fn run_wizard(args: &Args, setup: &Setup, start: Start) -> Result<ExitCode> {
+    // With text piped in (`explain - --open`, `signins -`), keys come from /dev/tty instead
+    // of stdin; with `--print` and stdout captured (`cmd=$(aadsts-wizard --print)`), the
+    // wizard draws there.
     let tty = || std::fs::File::open("/dev/tty").is_ok();
-    let stdin_ok = std::io::stdin().is_terminal() || ((paste.is_some() || args.print) && tty());
+    let piped = !matches!(start, Start::Plain);
+    let stdin_ok = std::io::stdin().is_terminal() || ((piped || args.print) && tty());
     let stdout_ok = std::io::stdout().is_terminal() || (args.print && tty());
     let catalog = catalog()?;
     let library = crate::sources::library(&catalog, &setup.dirs);
@@ -448,7 +478,11 @@ fn run_wizard(args: &Args, setup: &Setup, paste: Option<String>) -> Result<ExitC
         );
         return Ok(ExitCode::from(2));
     }
-    opts.paste = paste;
+    match start {
+        Start::Plain => {}
+        Start::Paste(text) => opts.paste = Some(text),
+        Start::Signins(source, tally) => opts.signins = Some((source, tally)),
+    }
     if args.paste {
         match aadsts_wizard::tui::clipboard::read_text() {
             Ok(text) => opts.paste = Some(text),

@@ -20,6 +20,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -191,6 +192,10 @@ pub struct Options {
     pub include_expected: bool,
     /// The codes the catalog marks `expected`.
     pub expected: HashSet<u32>,
+    /// What the interactive table needs: count every grouping, with and without the expected
+    /// codes ([`Tally::finish_views`]), and keep each group's latest event ([`Row::latest`]).
+    /// Memory still depends on the number of groups, not of events: one event per group.
+    pub table: bool,
 }
 
 /// What was read, skipped and counted.
@@ -302,12 +307,24 @@ impl Strings {
 /// Width of the time buckets that "what changed" is computed from.
 const BUCKET: i64 = 600;
 
+/// A group's latest event, kept for the interactive table: Enter opens its code's flow with
+/// this event as evidence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Latest {
+    /// The event's error code (`status.errorCode`).
+    pub code: u32,
+    /// The event as JSON text in the Graph beta `signIn` shape (the record as read when it
+    /// was in that shape, else the normaliser's output), for [`crate::evidence::read`].
+    pub event: Arc<str>,
+}
+
 #[derive(Debug, Default)]
 struct Group {
     count: u64,
     first: Option<i64>,
     last: Option<i64>,
     latest_id: String,
+    latest: Option<Latest>,
     users: FxMap<u32, u32>,
     apps: FxMap<u32, u32>,
     ips: FxMap<u32, u32>,
@@ -328,7 +345,8 @@ struct Ids {
 }
 
 impl Group {
-    fn add(&mut self, ids: &Ids, time: Option<i64>, request_id: Option<&str>) {
+    /// Count one event; `true` when it is now the group's latest (by time).
+    fn add(&mut self, ids: &Ids, time: Option<i64>, request_id: Option<&str>) -> bool {
         self.count += 1;
         *self.users.entry(ids.user).or_default() += 1;
         *self.apps.entry(ids.app).or_default() += 1;
@@ -336,14 +354,57 @@ impl Group {
         *self.locations.entry(ids.location).or_default() += 1;
         *self.clients.entry(ids.client).or_default() += 1;
         *self.codes.entry(ids.code).or_default() += 1;
-        if let Some(t) = time {
-            self.first = Some(self.first.map_or(t, |f| f.min(t)));
-            if self.last.is_none_or(|l| t >= l) {
-                self.last = Some(t);
-                self.latest_id.clear();
-                self.latest_id.push_str(request_id.unwrap_or(""));
-            }
-            *self.buckets.entry(t.div_euclid(BUCKET)).or_default() += 1;
+        let Some(t) = time else {
+            return false;
+        };
+        self.first = Some(self.first.map_or(t, |f| f.min(t)));
+        *self.buckets.entry(t.div_euclid(BUCKET)).or_default() += 1;
+        if self.last.is_none_or(|l| t >= l) {
+            self.last = Some(t);
+            self.latest_id.clear();
+            self.latest_id.push_str(request_id.unwrap_or(""));
+            return true;
+        }
+        false
+    }
+}
+
+/// One way of grouping the failures: by what, and whether the expected codes count.
+#[derive(Debug)]
+struct View {
+    by: GroupBy,
+    include_expected: bool,
+    groups: FxMap<u32, Group>,
+    /// The earliest and latest event counted in this view.
+    span: Option<(i64, i64)>,
+}
+
+impl View {
+    fn new(by: GroupBy, include_expected: bool) -> View {
+        View {
+            by,
+            include_expected,
+            groups: FxMap::default(),
+            span: None,
+        }
+    }
+}
+
+/// Where a counted event came from, so that [`Options::table`] can keep it as a group's
+/// latest event.
+#[derive(Clone, Copy)]
+pub enum Source<'r> {
+    /// The record's JSON text, already in the Graph shape.
+    Graph(&'r [u8]),
+    /// The normaliser's output for a record in another shape.
+    Normalised(&'r serde_json::Value),
+}
+
+impl Source<'_> {
+    fn text(self) -> Arc<str> {
+        match self {
+            Source::Graph(b) => Arc::from(String::from_utf8_lossy(b).as_ref()),
+            Source::Normalised(v) => Arc::from(v.to_string()),
         }
     }
 }
@@ -355,21 +416,32 @@ pub struct Tally {
     opts: Options,
     strings: Strings,
     codes: FxMap<u32, u32>,
-    groups: FxMap<u32, Group>,
-    /// The earliest and latest counted event.
-    span: Option<(i64, i64)>,
+    /// The grouping asked for first; with [`Options::table`], every other one after it.
+    views: Vec<View>,
+    /// Failures in the time window whose code the catalog marks expected (counted or not).
+    expected_failures: u64,
     pub stats: Stats,
     scratch: String,
 }
 
 impl Tally {
     pub fn new(opts: Options) -> Tally {
+        let mut views = vec![View::new(opts.by, opts.include_expected)];
+        if opts.table {
+            for inc in [opts.include_expected, !opts.include_expected] {
+                for by in GroupBy::ALL {
+                    if (by, inc) != (opts.by, opts.include_expected) {
+                        views.push(View::new(by, inc));
+                    }
+                }
+            }
+        }
         Tally {
             opts,
             strings: Strings::default(),
             codes: FxMap::default(),
-            groups: FxMap::default(),
-            span: None,
+            views,
+            expected_failures: 0,
             stats: Stats::default(),
             scratch: String::new(),
         }
@@ -398,9 +470,16 @@ impl Tally {
 
     /// Count one event (a Graph page's events one by one).
     pub fn add(&mut self, ev: &Event<'_>) {
+        self.add_from(ev, None);
+    }
+
+    /// [`Tally::add`], with the record the event was read from: with [`Options::table`] it is
+    /// kept as the latest event of the groups it is the latest of. (A page's events have no
+    /// record of their own; the reader hands them over one by one when it keeps events.)
+    pub fn add_from(&mut self, ev: &Event<'_>, source: Option<Source<'_>>) {
         if let Some(page) = &ev.value {
             for e in page {
-                self.add(e);
+                self.add_from(e, None);
             }
             if !ev.is_graph() {
                 return;
@@ -430,13 +509,17 @@ impl Tally {
             }
         }
         let code = u32::try_from(code).unwrap_or(u32::MAX);
-        if !self.opts.include_expected && self.opts.expected.contains(&code) {
-            self.stats.expected_skipped += 1;
-            return;
+        let is_expected = self.opts.expected.contains(&code);
+        if is_expected {
+            self.expected_failures += 1;
         }
-        self.stats.failures += 1;
-        if let Some(t) = time {
-            self.span = Some(self.span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
+        if self.opts.include_expected || !is_expected {
+            self.stats.failures += 1;
+        } else {
+            self.stats.expected_skipped += 1;
+            if !self.opts.table {
+                return;
+            }
         }
         let code_id = match self.codes.get(&code) {
             Some(&id) => id,
@@ -478,52 +561,67 @@ impl Tally {
             code: code_id,
         };
         let request_id = ev.id.as_ref().map(Text::as_str);
-        let mut keys: [u32; 1] = [0];
-        let policy_keys: Vec<u32>;
-        let keys: &[u32] = match self.opts.by {
-            GroupBy::Code => {
-                keys[0] = code_id;
-                &keys
+        // Found once for all views that group by policy.
+        let mut failed_policies: Option<Vec<u32>> = None;
+        let mut kept: Option<Arc<str>> = None;
+        let keep = self.opts.table;
+        for view in &mut self.views {
+            if is_expected && !view.include_expected {
+                continue;
             }
-            GroupBy::App => {
-                keys[0] = app;
-                &keys
+            if let Some(t) = time {
+                view.span = Some(view.span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
             }
-            GroupBy::User => {
-                keys[0] = user;
-                &keys
-            }
-            GroupBy::Ip => {
-                keys[0] = ip;
-                &keys
-            }
-            GroupBy::Resource => {
-                keys[0] = resource;
-                &keys
-            }
-            GroupBy::Policy => {
-                let mut failed: Vec<u32> = ev
-                    .applied_conditional_access_policies
-                    .iter()
-                    .flatten()
-                    .filter(|p| p.result.as_ref().is_some_and(|r| r.as_str() == "failure"))
-                    .filter_map(|p| first(&p.display_name, &p.id))
-                    .map(|name| self.strings.id(name))
-                    .collect();
-                failed.sort_unstable();
-                failed.dedup();
-                if failed.is_empty() {
-                    failed.push(self.strings.id(NO_POLICY_KEY));
+            let one: [u32; 1];
+            let keys: &[u32] = match view.by {
+                GroupBy::Code => {
+                    one = [code_id];
+                    &one
                 }
-                policy_keys = failed;
-                &policy_keys
+                GroupBy::App => {
+                    one = [app];
+                    &one
+                }
+                GroupBy::User => {
+                    one = [user];
+                    &one
+                }
+                GroupBy::Ip => {
+                    one = [ip];
+                    &one
+                }
+                GroupBy::Resource => {
+                    one = [resource];
+                    &one
+                }
+                GroupBy::Policy => failed_policies.get_or_insert_with(|| {
+                    let mut failed: Vec<u32> = ev
+                        .applied_conditional_access_policies
+                        .iter()
+                        .flatten()
+                        .filter(|p| p.result.as_ref().is_some_and(|r| r.as_str() == "failure"))
+                        .filter_map(|p| first(&p.display_name, &p.id))
+                        .map(|name| self.strings.id(name))
+                        .collect();
+                    failed.sort_unstable();
+                    failed.dedup();
+                    if failed.is_empty() {
+                        failed.push(self.strings.id(NO_POLICY_KEY));
+                    }
+                    failed
+                }),
+            };
+            for &k in keys {
+                let g = view.groups.entry(k).or_default();
+                let newest = g.add(&ids, time, request_id);
+                if keep
+                    && (newest || g.latest.is_none())
+                    && let Some(src) = source
+                {
+                    let event = kept.get_or_insert_with(|| src.text()).clone();
+                    g.latest = Some(Latest { code, event });
+                }
             }
-        };
-        for &k in keys {
-            self.groups
-                .entry(k)
-                .or_default()
-                .add(&ids, time, request_id);
         }
     }
 
@@ -532,50 +630,59 @@ impl Tally {
     pub fn merge(&mut self, other: Tally, line_offset: u64) {
         let Tally {
             strings,
-            groups,
-            span,
+            views,
             stats,
+            expected_failures,
+            codes,
             ..
         } = other;
         let map: Vec<u32> = strings.list.iter().map(|s| self.strings.id(s)).collect();
         let m = |id: &u32| map.get(*id as usize).copied().unwrap_or(0);
-        for (k, g) in groups {
-            let mine = self.groups.entry(m(&k)).or_default();
-            mine.count += g.count;
-            for (dst, src) in [
-                (&mut mine.users, g.users),
-                (&mut mine.apps, g.apps),
-                (&mut mine.ips, g.ips),
-                (&mut mine.locations, g.locations),
-                (&mut mine.clients, g.clients),
-                (&mut mine.codes, g.codes),
-            ] {
-                for (id, n) in src {
-                    *dst.entry(m(&id)).or_default() += n;
+        for (view, theirs) in self.views.iter_mut().zip(views) {
+            for (k, g) in theirs.groups {
+                let mine = view.groups.entry(m(&k)).or_default();
+                mine.count += g.count;
+                for (dst, src) in [
+                    (&mut mine.users, g.users),
+                    (&mut mine.apps, g.apps),
+                    (&mut mine.ips, g.ips),
+                    (&mut mine.locations, g.locations),
+                    (&mut mine.clients, g.clients),
+                    (&mut mine.codes, g.codes),
+                ] {
+                    for (id, n) in src {
+                        *dst.entry(m(&id)).or_default() += n;
+                    }
+                }
+                for (b, n) in g.buckets {
+                    *mine.buckets.entry(b).or_default() += n;
+                }
+                mine.first = match (mine.first, g.first) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                let later = match (g.last, mine.last) {
+                    (Some(l), m) => m.is_none_or(|m| l > m),
+                    (None, _) => false,
+                };
+                if later {
+                    mine.last = g.last;
+                    mine.latest_id = g.latest_id;
+                }
+                if later || mine.latest.is_none() {
+                    mine.latest = g.latest.or(mine.latest.take());
                 }
             }
-            for (b, n) in g.buckets {
-                *mine.buckets.entry(b).or_default() += n;
-            }
-            mine.first = match (mine.first, g.first) {
-                (Some(a), Some(b)) => Some(a.min(b)),
+            view.span = match (view.span, theirs.span) {
+                (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
                 (a, b) => a.or(b),
             };
-            if let Some(l) = g.last
-                && mine.last.is_none_or(|m| l > m)
-            {
-                mine.last = Some(l);
-                mine.latest_id = g.latest_id;
-            }
         }
-        for (code, _) in other.codes {
+        for (code, _) in codes {
             let id = self.strings.id(&code.to_string());
             self.codes.insert(code, id);
         }
-        self.span = match (self.span, span) {
-            (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
-            (a, b) => a.or(b),
-        };
+        self.expected_failures += expected_failures;
         let s = &mut self.stats;
         s.events += stats.events;
         s.successes += stats.successes;
@@ -594,12 +701,27 @@ impl Tally {
         }
     }
 
-    /// The rows, most failures first (ties by key); `info` tells what the catalog and the flows
-    /// know about a code.
+    /// The rows of the grouping asked for, most failures first (ties by key); `info` tells
+    /// what the catalog and the flows know about a code.
     pub fn finish(self, info: impl Fn(u32) -> CodeInfo) -> Summary {
+        self.summary(0, &info)
+    }
+
+    /// Every view counted: the grouping asked for first, then (with [`Options::table`]) each
+    /// grouping with the same `include_expected`, then each with the other.
+    pub fn finish_views(self, info: impl Fn(u32) -> CodeInfo) -> Vec<Summary> {
+        (0..self.views.len())
+            .map(|i| self.summary(i, &info))
+            .collect()
+    }
+
+    fn summary(&self, view: usize, info: &dyn Fn(u32) -> CodeInfo) -> Summary {
         let strings = &self.strings;
-        let span = self.span;
-        let mut rows: Vec<Row> = self
+        let Some(v) = self.views.get(view) else {
+            return Summary::empty(self.opts.by);
+        };
+        let span = v.span;
+        let mut rows: Vec<Row> = v
             .groups
             .iter()
             .map(|(key, g)| {
@@ -614,8 +736,8 @@ impl Tally {
                 };
                 let key = strings.get(*key).to_string();
                 let top_code = top(&g.codes);
-                let code_info = |c: &str| c.parse::<u32>().ok().map(&info);
-                let (name, expected, has_flow) = if self.opts.by == GroupBy::Code {
+                let code_info = |c: &str| c.parse::<u32>().ok().map(info);
+                let (name, expected, has_flow) = if v.by == GroupBy::Code {
                     let ci = code_info(&key).unwrap_or_default();
                     (ci.name, ci.expected, ci.has_flow)
                 } else {
@@ -629,8 +751,13 @@ impl Tally {
                         .is_some_and(|ci| ci.has_flow);
                     (None, all_expected, top_flow)
                 };
+                let (change, change_short) = match change(g, span) {
+                    Some((long, short)) => (Some(long), Some(short)),
+                    None => (None, None),
+                };
                 Row {
-                    change: change(g, span),
+                    change,
+                    change_short,
                     name,
                     count: g.count,
                     users: g.users.len() as u64,
@@ -647,19 +774,30 @@ impl Tally {
                     expected,
                     has_flow,
                     latest_request_id: (!g.latest_id.is_empty()).then(|| g.latest_id.clone()),
+                    latest: g.latest.clone(),
                     key,
                 }
             })
             .collect();
         rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+        // The failures in the window, counted or not, split by this view's rule.
+        let mut stats = self.stats.clone();
+        let all = stats.failures + stats.expected_skipped;
+        if v.include_expected {
+            stats.failures = all;
+            stats.expected_skipped = 0;
+        } else {
+            stats.failures = all - self.expected_failures.min(all);
+            stats.expected_skipped = self.expected_failures;
+        }
         Summary {
-            by: self.opts.by,
+            by: v.by,
             since: self.opts.since.map(time::format),
             until: self.opts.until.map(time::format),
             first_event: span.map(|s| time::format(s.0)),
             last_event: span.map(|s| time::format(s.1)),
-            include_expected: self.opts.include_expected,
-            stats: self.stats,
+            include_expected: v.include_expected,
+            stats,
             rows,
         }
     }
@@ -670,9 +808,10 @@ fn self_id(strings: &mut Strings, v: Option<&str>) -> u32 {
 }
 
 /// A few words on how a group's failures moved within the input, judged against the latest
-/// event of the whole input (not the clock: an export is often read hours later). Needs at
-/// least two hours of events. The recent window is a quarter of the span, one hour to a day.
-fn change(g: &Group, span: Option<(i64, i64)>) -> Option<String> {
+/// event of the whole input (not the clock: an export is often read hours later), and the
+/// same in two or three words for a narrow column. Needs at least two hours of events. The
+/// recent window is a quarter of the span, one hour to a day.
+fn change(g: &Group, span: Option<(i64, i64)>) -> Option<(String, String)> {
     let (start, end) = span?;
     let len = end - start;
     if len < 2 * 3600 {
@@ -680,9 +819,12 @@ fn change(g: &Group, span: Option<(i64, i64)>) -> Option<String> {
     }
     let first = g.first?;
     if first > end - 3600 {
-        return Some(format!(
-            "started in the last hour (first seen {} before the latest event)",
-            time::human(end - first)
+        return Some((
+            format!(
+                "started in the last hour (first seen {} before the latest event)",
+                time::human(end - first)
+            ),
+            "new (last hour)".to_string(),
         ));
     }
     let window = (len / 4).clamp(3600, 86_400) / BUCKET * BUCKET;
@@ -699,23 +841,30 @@ fn change(g: &Group, span: Option<(i64, i64)>) -> Option<String> {
     let recent_rate = u128::from(recent) * (len - window).max(1) as u128;
     let earlier_rate = u128::from(earlier) * window as u128;
     if recent >= 5 && recent_rate >= 3 * earlier_rate {
-        let times = if earlier == 0 {
-            "none before".to_string()
+        let (times, short) = if earlier == 0 {
+            ("none before".to_string(), "spike (none before)".to_string())
         } else {
-            format!(
-                "{:.0}× the earlier rate",
-                recent_rate as f64 / earlier_rate as f64
+            let r = recent_rate as f64 / earlier_rate as f64;
+            (
+                format!("{r:.0}× the earlier rate"),
+                format!("spike {r:.0}×"),
             )
         };
-        return Some(format!(
-            "spike: {recent} in the last {} ({times})",
-            time::human(window)
+        return Some((
+            format!(
+                "spike: {recent} in the last {} ({times})",
+                time::human(window)
+            ),
+            short,
         ));
     }
     if recent == 0 && dated >= 5 {
-        return Some(format!(
-            "stopped: none in the last {} of the input",
-            time::human(end - g.last.unwrap_or(end))
+        return Some((
+            format!(
+                "stopped: none in the last {} of the input",
+                time::human(end - g.last.unwrap_or(end))
+            ),
+            "stopped".to_string(),
         ));
     }
     None
@@ -727,6 +876,22 @@ pub struct CodeInfo {
     pub name: Option<String>,
     pub expected: bool,
     pub has_flow: bool,
+}
+
+impl CodeInfo {
+    /// What `catalog` and `library` say about `code`.
+    pub fn of(
+        catalog: &crate::catalog::Catalog,
+        library: &crate::flow::library::Library,
+        code: u32,
+    ) -> CodeInfo {
+        let e = catalog.get(code);
+        CodeInfo {
+            name: e.and_then(|e| e.name.clone()),
+            expected: e.is_some_and(|e| e.expected),
+            has_flow: library.has_flow(code),
+        }
+    }
 }
 
 /// A value and how many of a group's failures had it.
@@ -761,8 +926,14 @@ pub struct Row {
     pub has_flow: bool,
     /// What changed: started in the last hour, a spike, stopped.
     pub change: Option<String>,
+    /// `change` in two or three words, for a narrow column.
+    #[serde(skip)]
+    pub change_short: Option<String>,
     /// The request id (`id`) of the group's latest event.
     pub latest_request_id: Option<String>,
+    /// The group's latest event itself, with [`Options::table`].
+    #[serde(skip)]
+    pub latest: Option<Latest>,
 }
 
 /// The whole summary, as `--json` prints it.
@@ -777,6 +948,21 @@ pub struct Summary {
     pub last_event: Option<String>,
     pub stats: Stats,
     pub rows: Vec<Row>,
+}
+
+impl Summary {
+    fn empty(by: GroupBy) -> Summary {
+        Summary {
+            by,
+            since: None,
+            until: None,
+            include_expected: false,
+            first_event: None,
+            last_event: None,
+            stats: Stats::default(),
+            rows: Vec::new(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod clipboard;
 pub mod keys;
+pub mod signins;
 pub mod store;
 pub mod update;
 pub mod view;
@@ -12,6 +13,8 @@ pub mod view;
 mod evidence_tests;
 #[cfg(test)]
 mod hostile_tests;
+#[cfg(test)]
+mod signins_tests;
 #[cfg(test)]
 mod tests;
 
@@ -62,6 +65,8 @@ pub struct Options {
     pub notes_dir: Option<PathBuf>,
     /// Capture the mouse from the start (`mouse: true`); `m` toggles it.
     pub mouse: bool,
+    /// Open on the sign-in table of these counts (`signins FILE...`), named by the files.
+    pub signins: Option<(String, Box<crate::signins::Tally>)>,
 }
 
 /// Set when stdout is not the terminal (`cmd=$(aadsts-wizard --print)`): then the wizard draws
@@ -253,6 +258,27 @@ fn text_msg(text: String, lines: usize) -> Msg {
     }
 }
 
+/// A sign-in log export read on its own thread, so the wizard keeps drawing and answering
+/// keys (and signals) while a large file is read.
+struct Loading {
+    path: String,
+    bytes: Arc<std::sync::atomic::AtomicU64>,
+    done: std::sync::mpsc::Receiver<Result<(String, crate::signins::Tally), String>>,
+}
+
+impl Loading {
+    fn start(path: String, opts: crate::signins::Options) -> Loading {
+        let bytes = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let (tx, done) = std::sync::mpsc::channel();
+        let (p, b) = (path.clone(), Arc::clone(&bytes));
+        std::thread::spawn(move || {
+            let result = store::read_signins(&p, opts, &b);
+            let _ = tx.send(result);
+        });
+        Loading { path, bytes, done }
+    }
+}
+
 /// The signal that ended the last run (0: none), so the caller can exit with 128 + N as
 /// shells do and `$(aadsts-wizard --print)` can tell an interrupted run from a chosen command.
 pub static ENDED_BY_SIGNAL: AtomicUsize = AtomicUsize::new(0);
@@ -325,6 +351,19 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
     if let Some(text) = opts.paste {
         update(&mut app, Msg::Paste(text));
     }
+    if let Some((source, tally)) = opts.signins {
+        let state = signins::SigninsState::new(data, source, *tally);
+        let toast = app.toast.take();
+        update(&mut app, Msg::SigninsLoaded(Ok(Box::new(state))));
+        // The table is where the wizard starts: Esc there quits.
+        app.back.clear();
+        if let Some(t) = toast {
+            app.toast = Some(match app.toast.take() {
+                Some(loaded) => format!("{loaded} · {t}"),
+                None => t,
+            });
+        }
+    }
 
     let mut out = screen();
     let _restore = Restore;
@@ -336,6 +375,8 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
     let test_panic = std::env::var_os("AADSTS_WIZARD_TEST_PANIC").is_some();
     let events = spawn_reader();
     let mut pending: std::collections::VecDeque<Event> = std::collections::VecDeque::new();
+    // A sign-in log export being read (Ctrl-L): its outcome arrives here.
+    let mut loading: Option<Loading> = None;
     while !app.quit {
         let signal = stop.load(Ordering::Relaxed);
         if signal != 0 {
@@ -349,6 +390,27 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
         if terminal_gone(tty.as_ref()) {
             ENDED_BY_SIGNAL.store(signal_hook::consts::SIGHUP as usize, Ordering::Relaxed);
             break;
+        }
+        if let Some(l) = &loading {
+            match l.done.try_recv() {
+                Ok(result) => {
+                    let msg = Msg::SigninsLoaded(result.map(|(source, tally)| {
+                        Box::new(signins::SigninsState::new(data, source, tally))
+                    }));
+                    loading = None;
+                    update(&mut app, msg);
+                }
+                Err(std::sync::mpsc::TryRecvError::Empty) => {
+                    let mb = l.bytes.load(Ordering::Relaxed) / 1_000_000;
+                    if mb > 0 && app.overlay.is_none() {
+                        app.toast = Some(format!("reading {}: {mb} MB…", l.path));
+                    }
+                }
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    loading = None;
+                    app.toast = Some("reading the sign-in log failed".to_string());
+                }
+            }
         }
         if pending.is_empty() {
             if let Err(e) = terminal.draw(|frame| view::view(&app, frame)) {
@@ -418,6 +480,14 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
                 } else {
                     execute!(out, DisableMouseCapture)
                 };
+                None
+            }
+            Effect::LoadSignins(path) => {
+                if loading.is_some() {
+                    app.toast = Some("still reading the previous sign-in log".to_string());
+                } else {
+                    loading = Some(Loading::start(path, signins::options(data)));
+                }
                 None
             }
             Effect::SaveHistory => {

@@ -724,3 +724,66 @@ fn a_dumb_terminal_gets_a_hint_instead_of_the_wizard() {
         "the alternate screen was entered"
     );
 }
+
+const SIGNINS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/signins/small.jsonl"
+);
+
+/// `signins FILE` on a terminal opens the table; Enter walks a row's code with its latest
+/// event as evidence, Esc brings the table back with the same row, `q` quits and the terminal
+/// is as it was.
+#[test]
+fn signins_table_enter_walks_a_row_and_esc_returns() {
+    let mut s = Session::start(&["signins", SIGNINS]);
+    s.wait_for("sign-ins · small.jsonl · by code");
+    // 50126 has the most failures; the second row is 50012.
+    s.wait_for("AADSTS50126  InvalidUserNameOrPassword");
+    s.send("j");
+    s.wait_for("Enter: walk AADSTS50012 with the group's latest sign-in (sp-3)");
+    s.send("\r");
+    // The flow's first question, with the answer the event decides.
+    s.wait_for("From the sign-in log: clientCredentialType = clientSecret");
+    assert!(s.screen().contains("AADSTS50012"), "{}", s.screen());
+    assert!(
+        s.screen().contains("trace sp-3"),
+        "the latest of the three events: {}",
+        s.screen()
+    );
+    s.send("\x1b");
+    s.wait_gone("From the sign-in log");
+    // The same row is selected: the pane below the table describes it.
+    s.wait_for("Enter: walk AADSTS50012 with the group's latest sign-in (sp-3)");
+    assert!(
+        s.screen().contains("sign-ins · small.jsonl · by code"),
+        "{}",
+        s.screen()
+    );
+    // Tab regroups; q quits.
+    s.send("\t");
+    s.wait_for("by app");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    assert!(s.left_alternate_screen(), "alternate screen not left");
+    assert!(s.raw_mode_off(), "raw mode still on");
+}
+
+/// The table is also a key away from the search screen: Ctrl-L asks for the path.
+#[test]
+fn ctrl_l_opens_an_export_from_the_search_screen() {
+    let mut s = Session::start(&[]);
+    s.wait_for("code, name or symptom");
+    s.send("\x0c");
+    s.wait_for("open a sign-in log");
+    s.send("/nonexistent/export.json\r");
+    s.wait_for("cannot read /nonexistent/export.json");
+    s.send("\x0c");
+    s.wait_for("open a sign-in log");
+    s.send(SIGNINS);
+    s.send("\r");
+    s.wait_for("sign-ins · small.jsonl · by code");
+    s.send("\x1b");
+    s.wait_for("code, name or symptom");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+}

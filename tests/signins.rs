@@ -506,3 +506,66 @@ fn powershell_log_analytics_and_portal_shapes_give_the_same_counts() {
         }
     }
 }
+
+/// The Log Analytics query API's response (`az rest` or `curl` against
+/// `api.loganalytics.io/v1/workspaces/{id}/query`): `{"tables": [{"name", "columns": [{"name",
+/// "type"}], "rows": [[...]]}]}`, per
+/// <https://learn.microsoft.com/azure/azure-monitor/logs/api/response-format>.
+fn query_api_response(rows: &[Value]) -> Value {
+    let names: Vec<String> = rows[0].as_object().expect("row").keys().cloned().collect();
+    let columns: Vec<Value> = names
+        .iter()
+        .map(|n| {
+            let t = match n.as_str() {
+                "TimeGenerated" | "CreatedDateTime" => "datetime",
+                "LocationDetails" | "ConditionalAccessPolicies" => "dynamic",
+                _ => "string",
+            };
+            json!({"name": n, "type": t})
+        })
+        .collect();
+    let cells: Vec<Value> = rows
+        .iter()
+        .map(|r| Value::Array(names.iter().map(|n| r[n].clone()).collect()))
+        .collect();
+    json!({"tables": [{"name": "PrimaryResult", "columns": columns, "rows": cells}]})
+}
+
+#[test]
+fn log_analytics_query_api_responses_give_the_same_counts() {
+    let (events, _, _) = generate();
+    let la: Vec<Value> = events.iter().map(log_analytics).collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    // One line, as the API sends it; pretty-printed; and two responses (pages) gzipped.
+    let one = query_api_response(&la);
+    let compact = write(&dir, "q.json", one.to_string().as_bytes());
+    check_all(&[&compact], None, &[], "query API response on one line");
+    let pretty = write(
+        &dir,
+        "q-pretty.json",
+        serde_json::to_string_pretty(&one).expect("json").as_bytes(),
+    );
+    check_all(&[&pretty], None, &[], "query API response, pretty");
+    let (a, b) = la.split_at(1000);
+    let two = format!("{}\n{}\n", query_api_response(a), query_api_response(b));
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(two.as_bytes()).expect("gzip");
+    let gz = write(&dir, "q.json.gz", &gz.finish().expect("gzip"));
+    check_all(&[&gz], None, &[], "two query API responses, gzip");
+}
+
+#[test]
+fn print_gives_the_text_table_and_conflicts_with_json() {
+    let (events, _, _) = generate();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = write(&dir, "s.jsonl", json_lines(&events).as_bytes());
+    let o = run(&["signins", "--print", &f], None, &[]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("AADSTS50126") && text.contains("FAILURES"),
+        "{text}"
+    );
+    let o = run(&["signins", "--print", "--json", &f], None, &[]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -2,7 +2,7 @@
 //! the same summary as a Log Analytics query.
 
 use std::collections::HashSet;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 
-use aadsts_wizard::signins::read::{self, ReadError};
+use aadsts_wizard::signins::read;
 use aadsts_wizard::signins::{
     CodeInfo, GroupBy, Options, Row, Summary, Tally, Top, kql, time as stime,
 };
@@ -50,6 +50,39 @@ pub struct SigninsArgs {
     /// Show at most N rows (text output).
     #[arg(long, short = 'n', default_value_t = 25)]
     pub limit: usize,
+    /// Print the text table even on a terminal (there, without an output option, the table
+    /// opens in the wizard).
+    #[arg(long, conflicts_with_all = ["json", "csv", "kql"])]
+    pub print: bool,
+}
+
+/// What `signins` did: printed its output, or read the files for the wizard's table.
+pub enum Outcome {
+    Done(ExitCode),
+    /// Open the interactive table on these counts; `toast` names files that could not be read.
+    Table {
+        source: String,
+        tally: Box<Tally>,
+        toast: Option<String>,
+    },
+}
+
+/// The files as the table's title names them: `a.json`, `a.json + 2 more`.
+fn source_name(files: &[String]) -> String {
+    let name = |f: &str| {
+        if f == "-" {
+            "<stdin>".to_string()
+        } else {
+            std::path::Path::new(f)
+                .file_name()
+                .map_or_else(|| f.to_string(), |n| n.to_string_lossy().into_owned())
+        }
+    };
+    match files {
+        [] => String::new(),
+        [one] => name(one),
+        [first, rest @ ..] => format!("{} + {} more", name(first), rest.len()),
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -89,7 +122,14 @@ fn kql_bound(text: &str) -> Option<kql::Bound> {
     }
 }
 
-pub fn run(args: SigninsArgs, dirs: &crate::sources::FlowDirs) -> Result<ExitCode> {
+/// Whether the summary opens as the wizard's table: on a terminal, with no output option.
+fn interactive(args: &SigninsArgs) -> bool {
+    !(args.json || args.csv || args.kql || args.print)
+        && std::io::stdout().is_terminal()
+        && !std::env::var("TERM").is_ok_and(|t| t == "dumb")
+}
+
+pub fn run(args: &SigninsArgs, dirs: &crate::sources::FlowDirs) -> Result<Outcome> {
     let catalog = super::catalog()?;
     let now = now();
     let mut bounds = [None, None];
@@ -104,7 +144,7 @@ pub fn run(args: SigninsArgs, dirs: &crate::sources::FlowDirs) -> Result<ExitCod
                     errln!(
                         "error: {flag} '{v}' is neither a duration (30m, 2h, 7d) nor a time (2024-05-01T10:00:00Z)"
                     );
-                    return Ok(ExitCode::from(2));
+                    return Ok(Outcome::Done(ExitCode::from(2)));
                 }
             }
         }
@@ -125,19 +165,25 @@ pub fn run(args: SigninsArgs, dirs: &crate::sources::FlowDirs) -> Result<ExitCod
             expected,
         };
         out!("{}", kql::query(&q));
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Outcome::Done(ExitCode::SUCCESS));
     }
-    let library = crate::sources::library(&catalog, dirs);
-    super::flows::report_problems(&library.problems);
+    let table = interactive(args);
+    // The wizard loads the flows itself and shows their problems.
+    let library = (!table).then(|| crate::sources::library(&catalog, dirs));
+    if let Some(l) = &library {
+        super::flows::report_problems(&l.problems);
+    }
     let opts = Options {
         by: args.by.into(),
         since: bounds[0],
         until: bounds[1],
         include_expected: args.include_expected,
         expected: expected.into_iter().collect::<HashSet<u32>>(),
+        table,
     };
     let mut tally = Tally::new(opts);
     let mut failed = false;
+    let mut first_error = None;
     let total: u64 = args
         .files
         .iter()
@@ -151,28 +197,34 @@ pub fn run(args: SigninsArgs, dirs: &crate::sources::FlowDirs) -> Result<ExitCod
             let stdin = std::io::stdin().lock();
             read::read(
                 "<stdin>",
-                Counted(stdin, progress.bytes.clone()),
+                read::Counted(stdin, progress.bytes.clone()),
                 &mut tally,
             )
             .map(|_| ())
         } else {
-            read_file(file, &mut tally, &progress.bytes)
+            read::read_file(file, &mut tally, &progress.bytes)
         };
         if let Err(e) = result {
             progress.clear();
             errln!("error: {e}");
+            first_error.get_or_insert_with(|| e.to_string());
             failed = true;
         }
     }
     progress.stop();
-    let summary = tally.finish(|code| {
-        let e = catalog.get(code);
-        CodeInfo {
-            name: e.and_then(|e| e.name.clone()),
-            expected: e.is_some_and(|e| e.expected),
-            has_flow: library.has_flow(code),
+    let Some(library) = library else {
+        if failed && tally.stats.events == 0 {
+            // Nothing to show: the errors above say why.
+            return Ok(Outcome::Done(ExitCode::from(1)));
         }
-    });
+        let toast = first_error.map(|e| format!("not read: {e}"));
+        return Ok(Outcome::Table {
+            source: source_name(&args.files),
+            tally: Box::new(tally),
+            toast,
+        });
+    };
+    let summary = tally.finish(|code| CodeInfo::of(&catalog, &library, code));
     let st = &summary.stats;
     if st.malformed > 0 {
         errln!(
@@ -192,97 +244,11 @@ pub fn run(args: SigninsArgs, dirs: &crate::sources::FlowDirs) -> Result<ExitCod
     } else {
         write_text(&summary, args.limit)?;
     }
-    Ok(if failed {
+    Ok(Outcome::Done(if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    })
-}
-
-/// Files at least this big are read by several threads, each taking a part (JSON lines only).
-const PARALLEL_MIN: u64 = 32 << 20;
-
-/// Read one file; a large JSON lines file is cut at line boundaries into one part per CPU (at
-/// most 8), read in parallel and merged in order, so line numbers stay right.
-fn read_file(file: &str, tally: &mut Tally, bytes: &Arc<AtomicU64>) -> Result<(), ReadError> {
-    use std::io::{BufRead, Seek, SeekFrom};
-    let io = |source| ReadError::Io {
-        name: file.to_string(),
-        source,
-    };
-    let mut f = std::fs::File::open(file).map_err(io)?;
-    let meta = f.metadata().map_err(io)?;
-    let len = meta.len();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8)) as u64;
-    // The tests set a small threshold to reach this path with a small file.
-    let min = std::env::var("AADSTS_WIZARD_SPLIT_BYTES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(PARALLEL_MIN);
-    if meta.is_file() && len >= min && threads > 1 {
-        let mut head = Vec::with_capacity(64 << 10);
-        (&mut f).take(64 << 10).read_to_end(&mut head).map_err(io)?;
-        if read::is_json_lines(&head) {
-            let mut cuts = vec![0u64];
-            for i in 1..threads {
-                f.seek(SeekFrom::Start(len * i / threads)).map_err(io)?;
-                let mut r = std::io::BufReader::new(&mut f);
-                let mut skipped = Vec::new();
-                let n = r.read_until(b'\n', &mut skipped).map_err(io)? as u64;
-                let cut = len * i / threads + n;
-                if cut > *cuts.last().unwrap_or(&0) && cut < len {
-                    cuts.push(cut);
-                }
-            }
-            cuts.push(len);
-            let opts = tally.options().clone();
-            let parts: Vec<Result<(Tally, u64), ReadError>> = std::thread::scope(|s| {
-                let handles: Vec<_> = cuts
-                    .windows(2)
-                    .map(|w| {
-                        let (start, end) = (w[0], w[1]);
-                        let opts = opts.clone();
-                        s.spawn(move || {
-                            let mut f = std::fs::File::open(file).map_err(io)?;
-                            f.seek(SeekFrom::Start(start)).map_err(io)?;
-                            let mut t = Tally::new(opts);
-                            let part = Counted(f.take(end - start), bytes.clone());
-                            let lines = read::read_json_lines(file, part, &mut t)?;
-                            Ok((t, lines))
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join().unwrap_or_else(|_| {
-                            Err(io(std::io::Error::other("a reader thread failed")))
-                        })
-                    })
-                    .collect()
-            });
-            let mut offset = 0;
-            for part in parts {
-                let (t, lines) = part?;
-                tally.merge(t, offset);
-                offset += lines;
-            }
-            return Ok(());
-        }
-        f.seek(SeekFrom::Start(0)).map_err(io)?;
-    }
-    read::read(file, Counted(f, bytes.clone()), tally).map(|_| ())
-}
-
-/// Counts the bytes read, for the progress line.
-struct Counted<R>(R, Arc<AtomicU64>);
-
-impl<R: Read> Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.0.read(buf)?;
-        self.1.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
+    }))
 }
 
 /// A progress line on stderr, only when stderr is a terminal and reading takes over a second.
@@ -372,18 +338,7 @@ fn cut(s: &str, width: usize) -> String {
     t
 }
 
-/// `1,234,567`
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+use aadsts_wizard::text::thousands;
 
 /// `2024-05-01 10:00` from `2024-05-01T10:00:00Z`.
 fn short_time(t: &Option<String>) -> String {

@@ -2,18 +2,22 @@
 //! holding the file: JSON lines are parsed one line at a time from the read buffer, a JSON
 //! document (an array, a Graph page with `value`, PowerShell's pretty-printed array) is cut into
 //! one record at a time by a small scanner, CSV goes through the `csv` crate row by row, and
-//! gzip is undone on the fly. A record that is not in the Graph shape goes through the
-//! normaliser to become one. Memory stays flat: one record (capped at [`MAX_RECORD`]) plus the
-//! counts.
+//! gzip is undone on the fly. A Log Analytics query API response (`{"tables": [{"columns":
+//! [...], "rows": [[...]]}]}`, <https://learn.microsoft.com/azure/azure-monitor/logs/api/response-format>)
+//! is read one row at a time the same way. A record that is not in the Graph shape goes through
+//! the normaliser to become one. Memory stays flat: one record (capped at [`MAX_RECORD`]) plus
+//! the counts.
 
 use std::io::{self, BufRead, BufReader, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::Value;
 
-use super::{Event, Tally};
+use super::{Event, Source, Tally};
 
 /// The shapes `signins` reads, for the error on a file that is none of them.
-pub const ACCEPTED: &str = "expected a sign-in log export: Graph signIn JSON (JSON lines, a page with 'value', or an array), Get-MgBetaAuditLogSignIn | ConvertTo-Json, the Entra admin center's JSON or CSV download, or Log Analytics SigninLogs/AAD*SignInLogs rows as JSON or CSV (gzip too)";
+pub const ACCEPTED: &str = "expected a sign-in log export: Graph signIn JSON (JSON lines, a page with 'value', or an array), Get-MgBetaAuditLogSignIn | ConvertTo-Json, the Entra admin center's JSON or CSV download, or Log Analytics SigninLogs/AAD*SignInLogs rows as JSON (rows, or the query API's 'tables') or CSV (gzip too)";
 
 /// The largest single record read; a longer line or object is counted malformed and skipped.
 pub const MAX_RECORD: usize = 16 << 20;
@@ -135,7 +139,8 @@ fn read_plain(name: &str, mut r: impl BufRead, tally: &mut Tally) -> Result<Shap
                 .read_until(b'\n', &mut first_line)
                 .map_err(io_err)?;
             let complete = serde_json::from_slice::<serde::de::IgnoredAny>(&first_line).is_ok();
-            if complete {
+            // A query API response on one line is still read row by row, by the scanner.
+            if complete && !is_tables(&first_line) {
                 line += 1;
                 feeder.record(&first_line, line);
                 jsonl(&mut r, &mut feeder, line).map_err(io_err)?;
@@ -158,6 +163,15 @@ fn read_plain(name: &str, mut r: impl BufRead, tally: &mut Tally) -> Result<Shap
         });
     }
     Ok(shape)
+}
+
+/// Whether a JSON object is a Log Analytics query API response (has a `tables` array).
+fn is_tables(record: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        tables: Option<Vec<serde::de::IgnoredAny>>,
+    }
+    serde_json::from_slice::<Probe>(record).is_ok_and(|p| p.tables.is_some())
 }
 
 /// Hands records to the tally and keeps an eye on whether the file is an export at all.
@@ -225,7 +239,11 @@ impl Feeder<'_> {
             Err(_) => serde_json::from_slice::<Event>(bytes),
         };
         match parsed {
-            Ok(ev) if ev.is_graph() || ev.value.is_some() => self.tally.add(&ev),
+            // A page on one line: when events are kept, each needs its own text.
+            Ok(ev) if ev.value.is_some() && self.tally.options().table => self.other(bytes, line),
+            Ok(ev) if ev.is_graph() || ev.value.is_some() => {
+                self.tally.add_from(&ev, Some(Source::Graph(bytes)))
+            }
             // Valid JSON of another shape (PascalCase, Log Analytics, portal) or a field of
             // another type: the normaliser decides.
             Ok(_) => self.other(bytes, line),
@@ -241,11 +259,32 @@ impl Feeder<'_> {
         }
     }
 
-    /// A record as a JSON value, in any shape the normaliser knows.
+    /// A record as a JSON value, in any shape the normaliser knows; a Graph page or a Log
+    /// Analytics query API response gives its events one by one.
     fn value(&mut self, v: &Value) {
+        if let Some(Value::Array(events)) = v.get("value") {
+            for e in events {
+                self.value(e);
+            }
+            return;
+        }
+        if let Some(Value::Array(tables)) = v.get("tables") {
+            for t in tables {
+                let names = column_names(&t["columns"]);
+                for row in t["rows"].as_array().into_iter().flatten() {
+                    match (&names, row.as_array()) {
+                        (Some(names), Some(cells)) => self.value(&row_object(names, cells)),
+                        _ => self.not_signin(),
+                    }
+                }
+            }
+            return;
+        }
         match to_graph(v) {
             Some(graph) => match Event::deserialize_from(&graph) {
-                Some(ev) if ev.is_graph() => self.tally.add(&ev),
+                Some(ev) if ev.is_graph() => {
+                    self.tally.add_from(&ev, Some(Source::Normalised(&graph)))
+                }
                 _ => self.not_signin(),
             },
             None => self.not_signin(),
@@ -257,6 +296,26 @@ impl<'a> Event<'a> {
     fn deserialize_from(v: &'a Value) -> Option<Event<'a>> {
         serde::Deserialize::deserialize(v).ok()
     }
+}
+
+/// The column names of a query API table (`[{"name": .., "type": ..}]`), if it has them.
+fn column_names(columns: &Value) -> Option<Vec<String>> {
+    columns.as_array().map(|c| {
+        c.iter()
+            .map(|c| c["name"].as_str().unwrap_or_default().to_string())
+            .collect()
+    })
+}
+
+/// A query API row as one object, cell by column name.
+fn row_object(names: &[String], cells: &[Value]) -> Value {
+    Value::Object(
+        names
+            .iter()
+            .zip(cells)
+            .map(|(n, v)| (n.clone(), v.clone()))
+            .collect(),
+    )
 }
 
 /// A record in another shape (PowerShell PascalCase, Log Analytics rows, the admin center's
@@ -424,6 +483,17 @@ enum Top {
     Object,
     /// In a top-level object whose `value` array holds the records (a Graph page).
     Page,
+    /// In a top-level object whose `tables` array holds Log Analytics query results: each
+    /// table's `columns`, then its `rows`, each row an array of cells.
+    Tables,
+}
+
+/// Where the scanner is inside one query API table (depth 3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Part {
+    Other,
+    Columns,
+    Rows,
 }
 
 /// Cuts a JSON document into records without parsing it: tracks strings, escapes and depth.
@@ -440,6 +510,11 @@ struct Doc {
     line: u64,
     /// The line of the last junk byte reported, so one bad line counts once.
     junk_line: u64,
+    /// [`Top::Tables`]: the last bytes at a table's own level (to spot the `"columns"` and
+    /// `"rows"` keys), the array being read, and the table's column names once read.
+    table_text: Vec<u8>,
+    part: Part,
+    columns: Option<Vec<String>>,
 }
 
 impl Doc {
@@ -455,6 +530,9 @@ impl Doc {
             too_long: false,
             line,
             junk_line: 0,
+            table_text: Vec::new(),
+            part: Part::Other,
+            columns: None,
         }
     }
 
@@ -515,12 +593,32 @@ impl Doc {
                             self.start();
                         }
                         (Top::Array, 1) => self.start(),
-                        (Top::Object, 1) if c == b'[' && ends_with_value_key(&self.rec) => {
+                        (Top::Object, 1) if c == b'[' && ends_with_key(&self.rec, b"value") => {
                             self.top = Top::Page;
                             self.rec_depth = None;
                             self.rec.clear();
                         }
+                        (Top::Object, 1) if c == b'[' && ends_with_key(&self.rec, b"tables") => {
+                            self.top = Top::Tables;
+                            self.rec_depth = None;
+                            self.rec.clear();
+                        }
                         (Top::Page, 2) => self.start(),
+                        (Top::Tables, 2) if c == b'{' => {
+                            self.columns = None;
+                            self.table_text.clear();
+                        }
+                        (Top::Tables, 3) if c == b'[' => {
+                            self.part = if ends_with_key(&self.table_text, b"columns") {
+                                self.start();
+                                Part::Columns
+                            } else if ends_with_key(&self.table_text, b"rows") {
+                                Part::Rows
+                            } else {
+                                Part::Other
+                            };
+                        }
+                        (Top::Tables, 4) if c == b'[' && self.part == Part::Rows => self.start(),
                         _ => {}
                     }
                     self.push(c);
@@ -539,9 +637,23 @@ impl Doc {
                             f.bad(self.rec_line + 1);
                         } else {
                             let rec = std::mem::take(&mut self.rec);
-                            f.record(&rec, self.rec_line + 1);
+                            match (self.top, self.part) {
+                                (Top::Tables, Part::Columns) => {
+                                    self.columns = serde_json::from_slice::<Value>(&rec)
+                                        .ok()
+                                        .and_then(|v| column_names(&v));
+                                    if self.columns.is_none() {
+                                        f.bad(self.rec_line + 1);
+                                    }
+                                }
+                                (Top::Tables, Part::Rows) => self.row(&rec, f),
+                                _ => f.record(&rec, self.rec_line + 1),
+                            }
                             self.rec = rec;
                         }
+                    }
+                    if self.top == Top::Tables && self.depth == 3 {
+                        self.part = Part::Other;
                     }
                     if self.depth == 0 {
                         self.top = Top::Outside;
@@ -568,7 +680,24 @@ impl Doc {
         self.top == Top::Array && self.depth == 1 && self.rec_depth.is_none()
     }
 
+    /// One query API row: its cells named by the table's columns, as one record. Rows before
+    /// the columns cannot be read (the API writes the columns first).
+    fn row(&self, rec: &[u8], f: &mut Feeder) {
+        let line = self.rec_line + 1;
+        match (&self.columns, serde_json::from_slice::<Vec<Value>>(rec)) {
+            (Some(names), Ok(cells)) => f.value(&row_object(names, &cells)),
+            _ => f.bad(line),
+        }
+    }
+
     fn push(&mut self, c: u8) {
+        if self.top == Top::Tables && self.depth == 3 {
+            // A table's own keys and scalars: only the last few bytes matter.
+            if self.table_text.len() >= 256 {
+                self.table_text.drain(..128);
+            }
+            self.table_text.push(c);
+        }
         if self.rec_depth.is_some() && !self.too_long {
             if self.rec.len() >= MAX_RECORD {
                 self.too_long = true;
@@ -587,11 +716,15 @@ impl Doc {
     }
 }
 
-/// Whether an object's text so far ends with the key `"value":` (a Graph page's events).
-fn ends_with_value_key(rec: &[u8]) -> bool {
+/// Whether an object's text so far ends with the key `"<key>":` (`value` holds a Graph page's
+/// events, `tables` a query API response's tables).
+fn ends_with_key(rec: &[u8], key: &[u8]) -> bool {
     rec.trim_ascii_end()
         .strip_suffix(b":")
-        .is_some_and(|r| r.trim_ascii_end().ends_with(b"\"value\""))
+        .map(<[u8]>::trim_ascii_end)
+        .and_then(|r| r.strip_suffix(b"\""))
+        .and_then(|r| r.strip_suffix(key))
+        .is_some_and(|r| r.ends_with(b"\""))
 }
 
 /// CSV with a header row (the admin center's download, Log Analytics exports): the rows come
@@ -622,11 +755,100 @@ fn csv_rows(r: &mut impl BufRead, f: &mut Feeder, line_offset: u64) {
         f.check();
         match next {
             Some(v) => match Event::deserialize_from(&v) {
-                Some(ev) if ev.is_graph() => f.tally.add(&ev),
+                Some(ev) if ev.is_graph() => f.tally.add_from(&ev, Some(Source::Normalised(&v))),
                 _ => f.not_signin(),
             },
             None => return,
         }
+    }
+}
+
+/// Files at least this big are read by several threads, each taking a part (JSON lines only).
+pub const PARALLEL_MIN: u64 = 32 << 20;
+
+/// Read one file; a large JSON lines file is cut at line boundaries into one part per CPU (at
+/// most 8), read in parallel and merged in order, so line numbers stay right (not for the
+/// table's tally: see below).
+pub fn read_file(file: &str, tally: &mut Tally, bytes: &Arc<AtomicU64>) -> Result<(), ReadError> {
+    use std::io::{BufRead, Seek, SeekFrom};
+    let io = |source| ReadError::Io {
+        name: file.to_string(),
+        source,
+    };
+    let mut f = std::fs::File::open(file).map_err(io)?;
+    let meta = f.metadata().map_err(io)?;
+    let len = meta.len();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8)) as u64;
+    // The tests set a small threshold to reach this path with a small file.
+    let min = std::env::var("AADSTS_WIZARD_SPLIT_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(PARALLEL_MIN);
+    // The table's tally ([`super::Options::table`]) counts every view and keeps events: parts
+    // read in parallel would each hold all of that until merged, so it reads on one thread.
+    if meta.is_file() && len >= min && threads > 1 && !tally.options().table {
+        let mut head = Vec::with_capacity(64 << 10);
+        (&mut f).take(64 << 10).read_to_end(&mut head).map_err(io)?;
+        if is_json_lines(&head) {
+            let mut cuts = vec![0u64];
+            for i in 1..threads {
+                f.seek(SeekFrom::Start(len * i / threads)).map_err(io)?;
+                let mut r = std::io::BufReader::new(&mut f);
+                let mut skipped = Vec::new();
+                let n = r.read_until(b'\n', &mut skipped).map_err(io)? as u64;
+                let cut = len * i / threads + n;
+                if cut > *cuts.last().unwrap_or(&0) && cut < len {
+                    cuts.push(cut);
+                }
+            }
+            cuts.push(len);
+            let opts = tally.options().clone();
+            let parts: Vec<Result<(Tally, u64), ReadError>> = std::thread::scope(|s| {
+                let handles: Vec<_> = cuts
+                    .windows(2)
+                    .map(|w| {
+                        let (start, end) = (w[0], w[1]);
+                        let opts = opts.clone();
+                        s.spawn(move || {
+                            let mut f = std::fs::File::open(file).map_err(io)?;
+                            f.seek(SeekFrom::Start(start)).map_err(io)?;
+                            let mut t = Tally::new(opts);
+                            let part = Counted(f.take(end - start), bytes.clone());
+                            let lines = read_json_lines(file, part, &mut t)?;
+                            Ok((t, lines))
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            Err(io(std::io::Error::other("a reader thread failed")))
+                        })
+                    })
+                    .collect()
+            });
+            let mut offset = 0;
+            for part in parts {
+                let (t, lines) = part?;
+                tally.merge(t, offset);
+                offset += lines;
+            }
+            return Ok(());
+        }
+        f.seek(SeekFrom::Start(0)).map_err(io)?;
+    }
+    read(file, Counted(f, bytes.clone()), tally).map(|_| ())
+}
+
+/// Counts the bytes read into the atomic, for a progress line.
+pub struct Counted<R>(pub R, pub Arc<AtomicU64>);
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.read(buf)?;
+        self.1.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
     }
 }
 

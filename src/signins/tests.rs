@@ -10,6 +10,7 @@ fn opts(by: GroupBy) -> Options {
         until: None,
         include_expected: false,
         expected: [50140u32].into_iter().collect(),
+        table: false,
     }
 }
 
@@ -391,4 +392,184 @@ fn the_quick_success_path_counts_exactly_what_the_full_parse_would() {
             "{line}"
         );
     }
+}
+
+fn strip_latest(mut s: Summary) -> Summary {
+    for r in &mut s.rows {
+        r.latest = None;
+    }
+    s
+}
+
+#[test]
+fn table_views_equal_one_tally_per_grouping_and_expected_rule() {
+    let text = sample();
+    let mut o = opts(GroupBy::App);
+    o.table = true;
+    let mut t = Tally::new(o);
+    read("t", text.as_bytes(), &mut t).expect("reads");
+    let views = t.finish_views(info);
+    assert_eq!(views.len(), 12);
+    assert_eq!(
+        (views[0].by, views[0].include_expected),
+        (GroupBy::App, false)
+    );
+    for v in views {
+        let mut o = opts(v.by);
+        o.include_expected = v.include_expected;
+        let mut single = Tally::new(o);
+        read("t", text.as_bytes(), &mut single).expect("reads");
+        assert_eq!(
+            strip_latest(v.clone()),
+            single.finish(info),
+            "{:?} {}",
+            v.by,
+            v.include_expected
+        );
+    }
+}
+
+#[test]
+fn each_group_keeps_its_latest_event_when_asked() {
+    let mut o = opts(GroupBy::Code);
+    o.table = true;
+    let mut t = Tally::new(o);
+    read("t", sample().as_bytes(), &mut t).expect("reads");
+    let views = t.finish_views(info);
+    let latest = |by: GroupBy, key: &str| -> (u32, serde_json::Value) {
+        let v = views
+            .iter()
+            .find(|v| v.by == by && v.include_expected)
+            .expect("view");
+        let l = v
+            .rows
+            .iter()
+            .find(|r| r.key == key)
+            .and_then(|r| r.latest.clone())
+            .expect("latest");
+        (l.code, serde_json::from_str(&l.event).expect("JSON"))
+    };
+    let (code, ev) = latest(GroupBy::Code, "50126");
+    assert_eq!(code, 50126);
+    assert_eq!(ev["id"], "req-2024-05-01T12:00:00Z-a@x");
+    // By user: a@x's latest failure is the 12:00 50126; c@x has only the expected 50140.
+    assert_eq!(latest(GroupBy::User, "a@x").0, 50126);
+    assert_eq!(latest(GroupBy::User, "c@x").0, 50140);
+    // By app: App2's latest failure (12:00) is 50126, not its 10:30 53003.
+    assert_eq!(latest(GroupBy::App, "App2").0, 50126);
+    // Without `table`, nothing is kept.
+    let s = summarize(GroupBy::Code, &sample());
+    assert!(s.rows.iter().all(|r| r.latest.is_none()));
+}
+
+#[test]
+fn kept_events_from_other_shapes_are_normalised_and_pages_split() {
+    let a = ev(50126, "2024-05-01T10:00:00Z", "a@x", "A", "1");
+    let b = ev(53003, "2024-05-01T11:00:00Z", "b@x", "A", "1");
+    // A page on one line (jq -c), and a PowerShell-style record.
+    let ps = r#"{"Id":"ps-1","CreatedDateTime":"2024-05-01T12:00:00Z","AppDisplayName":"A","Status":{"ErrorCode":7000222,"FailureReason":"x"}}"#;
+    let text = format!("{{\"value\": [{a}, {b}]}}\n{ps}\n");
+    let mut o = opts(GroupBy::App);
+    o.table = true;
+    let mut t = Tally::new(o);
+    read("t", text.as_bytes(), &mut t).expect("reads");
+    let views = t.finish_views(info);
+    assert_eq!(views[0].stats.failures, 3);
+    let by_code = views
+        .iter()
+        .find(|v| v.by == GroupBy::Code && !v.include_expected)
+        .expect("view");
+    for (key, id) in [
+        ("50126", "req-2024-05-01T10:00:00Z-a@x"),
+        ("7000222", "ps-1"),
+    ] {
+        let l = by_code
+            .rows
+            .iter()
+            .find(|r| r.key == key)
+            .and_then(|r| r.latest.clone())
+            .expect("latest");
+        let e: serde_json::Value = serde_json::from_str(&l.event).expect("JSON");
+        assert_eq!(e["id"], id, "{key}");
+        // The Graph shape, whatever the input was.
+        assert!(e["status"]["errorCode"].is_u64(), "{e}");
+    }
+}
+
+#[test]
+fn merged_table_tallies_keep_the_latest_event() {
+    let text = sample();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut o = opts(GroupBy::Code);
+    o.table = true;
+    // The later half first: the merge must still pick the latest by time.
+    let mut t1 = Tally::new(o.clone());
+    read("b", lines[2..].join("\n").as_bytes(), &mut t1).expect("reads");
+    let mut t2 = Tally::new(o.clone());
+    read("a", lines[..2].join("\n").as_bytes(), &mut t2).expect("reads");
+    t1.merge(t2, 0);
+    let mut whole = Tally::new(o);
+    read("t", text.as_bytes(), &mut whole).expect("reads");
+    assert_eq!(t1.finish_views(info), whole.finish_views(info));
+}
+
+/// `events` as a Log Analytics query API response: one table, columns first.
+fn query_api(rows: &[serde_json::Value]) -> serde_json::Value {
+    let names: Vec<String> = rows[0].as_object().expect("row").keys().cloned().collect();
+    serde_json::json!({"tables": [{
+        "name": "PrimaryResult",
+        "columns": names.iter().map(|n| serde_json::json!({"name": n, "type": "string"})).collect::<Vec<_>>(),
+        "rows": rows.iter().map(|r| names.iter().map(|n| r[n].clone()).collect::<Vec<_>>()).collect::<Vec<_>>(),
+    }]})
+}
+
+fn la_row(code: u32, time: &str, user: &str, app: &str) -> serde_json::Value {
+    serde_json::json!({
+        "TenantId": "ws", "TimeGenerated": time, "ResultType": code.to_string(),
+        "UserPrincipalName": user, "AppDisplayName": app, "IPAddress": "10.0.0.1",
+        "LocationDetails": "{\"city\":\"Oslo\",\"countryOrRegion\":\"NO\"}",
+        "Type": "SigninLogs",
+    })
+}
+
+#[test]
+fn log_analytics_query_api_responses_are_read_row_by_row() {
+    let rows = [
+        la_row(50126, "2024-05-01T10:00:00Z", "a@x", "A"),
+        la_row(50126, "2024-05-01T11:00:00Z", "b@x", "A"),
+        la_row(0, "2024-05-01T11:30:00Z", "b@x", "A"),
+        la_row(53003, "2024-05-01T12:00:00Z", "a@x", "B"),
+    ];
+    let doc = query_api(&rows);
+    for text in [
+        doc.to_string(),
+        serde_json::to_string_pretty(&doc).expect("pretty"),
+        format!("{doc}\n{doc}\n"),
+    ] {
+        let twice = text.matches("tables").count() as u64;
+        let mut t = Tally::new(opts(GroupBy::Code));
+        let shape = read("q.json", text.as_bytes(), &mut t).expect("reads");
+        assert_eq!(shape, Shape::JsonDocument, "{text}");
+        let s = t.finish(info);
+        assert_eq!(s.stats.events, 4 * twice, "{text}");
+        assert_eq!(s.stats.successes, twice);
+        let keys: Vec<(&str, u64)> = s.rows.iter().map(|r| (r.key.as_str(), r.count)).collect();
+        assert_eq!(keys, [("50126", 2 * twice), ("53003", twice)]);
+        assert_eq!(
+            s.rows[0].top_location.as_ref().map(|t| t.value.as_str()),
+            Some("Oslo, NO")
+        );
+        assert_eq!(s.stats.malformed, 0);
+    }
+    // Rows written before the columns cannot be named: each is malformed, not guessed.
+    let backwards = r#"{"tables":[{"name":"PrimaryResult","rows":[["50126"]],"columns":[{"name":"ResultType","type":"string"}]}]}"#;
+    let mut t = Tally::new(opts(GroupBy::Code));
+    let _ = read("b.json", backwards.as_bytes(), &mut t);
+    assert_eq!(t.stats.malformed, 1);
+    // A query result that is not sign-ins is not an export.
+    let counts = serde_json::json!({"tables":[{"name":"PrimaryResult","columns":[{"name":"Category","type":"string"},{"name":"count_","type":"long"}],
+        "rows": (0..300).map(|i| serde_json::json!(["Administrative", i])).collect::<Vec<_>>()}]});
+    let mut t = Tally::new(opts(GroupBy::Code));
+    let err = read("c.json", counts.to_string().as_bytes(), &mut t).expect_err("not sign-ins");
+    assert!(matches!(err, ReadError::NotAnExport { .. }), "{err}");
 }

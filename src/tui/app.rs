@@ -242,11 +242,15 @@ pub enum Overlay {
     Values(ValuesForm),
     /// The paste box: text typed or pasted, to run through `explain`.
     Paste(String),
+    /// The path of a sign-in log export to open as the table (Ctrl-L).
+    OpenLog(String),
 }
 
 pub enum Screen<'d> {
     Search,
     Flow(FlowState<'d>),
+    /// What is failing in a sign-in log export, one row per group.
+    Signins(Box<crate::tui::signins::SigninsState>),
 }
 
 pub struct App<'d> {
@@ -317,6 +321,7 @@ impl<'d> App<'d> {
                 .hits
                 .get(self.search.selected)
                 .map(|h| &self.data.catalog.entries()[h.index]),
+            Screen::Signins(_) => None,
         }
     }
 
@@ -386,7 +391,7 @@ impl<'d> App<'d> {
     pub fn is_secret(&self, name: &str) -> bool {
         match &self.screen {
             Screen::Flow(f) => f.flow.is_secret(name),
-            Screen::Search => false,
+            Screen::Search | Screen::Signins(_) => false,
         }
     }
 

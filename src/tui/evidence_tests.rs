@@ -44,6 +44,7 @@ fn at(app: &App) -> (String, usize, Option<usize>) {
             f.suggestion.as_ref().map(|(i, _)| *i),
         ),
         Screen::Search => ("search".to_string(), 0, None),
+        Screen::Signins(_) => ("signins".to_string(), 0, None),
     }
 }
 

@@ -19,6 +19,7 @@ pub fn msg_for_key(app: &App, key: KeyEvent) -> Option<Msg> {
             KeyCode::Char('r') => Some(Msg::Recall),
             KeyCode::Char('x') => Some(Msg::ForgetHistory),
             KeyCode::Char('o') => Some(Msg::ToggleAllValues),
+            KeyCode::Char('l') => Some(Msg::OpenLog),
             _ => None,
         };
     }
@@ -53,7 +54,7 @@ pub fn msg_for_key(app: &App, key: KeyEvent) -> Option<Msg> {
         KeyCode::F(1) => return Some(Msg::Help),
         _ => {}
     }
-    if let Some(Overlay::Values(_) | Overlay::Paste(_)) = &app.overlay {
+    if let Some(Overlay::Values(_) | Overlay::Paste(_) | Overlay::OpenLog(_)) = &app.overlay {
         return match key.code {
             KeyCode::Char(c) => Some(Msg::Input(c)),
             KeyCode::Backspace => Some(Msg::Erase),
@@ -95,6 +96,22 @@ pub fn msg_for_key(app: &App, key: KeyEvent) -> Option<Msg> {
             KeyCode::Char(' ') => Some(Msg::PageDown),
             _ => None,
         },
+        Screen::Signins(_) => match key.code {
+            KeyCode::Home => Some(Msg::Home),
+            KeyCode::End => Some(Msg::End),
+            KeyCode::Char('j') => Some(Msg::Down),
+            KeyCode::Char('k') => Some(Msg::Up),
+            KeyCode::Tab | KeyCode::Char('g') => Some(Msg::NextGrouping),
+            KeyCode::BackTab | KeyCode::Char('G') => Some(Msg::PrevGrouping),
+            KeyCode::Char('x') => Some(Msg::ToggleExpected),
+            KeyCode::Left | KeyCode::Backspace => Some(Msg::Back),
+            KeyCode::Char('/') => Some(Msg::OpenSearch),
+            KeyCode::Char('m') => Some(Msg::ToggleMouse),
+            KeyCode::Char('p') => Some(Msg::OpenPaste),
+            KeyCode::Char('?') => Some(Msg::Help),
+            KeyCode::Char('q') => Some(Msg::Quit),
+            _ => None,
+        },
     }
 }
 
@@ -104,17 +121,26 @@ pub enum Place {
     Search,
     /// A question or a result of a flow.
     Flow,
+    /// The sign-in table (`signins FILE`, Ctrl-L).
+    Signins,
     Values,
     Help,
 }
 
 impl Place {
-    pub const ALL: [Place; 4] = [Place::Search, Place::Flow, Place::Values, Place::Help];
+    pub const ALL: [Place; 5] = [
+        Place::Search,
+        Place::Flow,
+        Place::Signins,
+        Place::Values,
+        Place::Help,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
             Place::Search => "search screen",
             Place::Flow => "question or result",
+            Place::Signins => "sign-in table",
             Place::Values => "values form (v)",
             Place::Help => "help",
         }
@@ -136,7 +162,7 @@ pub struct KeyHelp {
     pub places: &'static [Place],
 }
 
-use Place::{Flow, Help as InHelp, Search, Values};
+use Place::{Flow, Help as InHelp, Search, Signins, Values};
 
 const fn k(keys: &'static str, what: &'static str, places: &'static [Place]) -> KeyHelp {
     KeyHelp { keys, what, places }
@@ -149,14 +175,35 @@ pub const KEYS: &[KeyHelp] = &[
     k(
         "Up/Down, Ctrl-N/P",
         "move the selection",
-        &[Search, Flow, Values],
+        &[Search, Flow, Signins, Values],
     ),
     k(
         "j/k",
         "move the selection (on the search screen they are text)",
-        &[Flow],
+        &[Flow, Signins],
     ),
-    k("PgUp/PgDn", "move ten rows", &[Search]),
+    k("PgUp/PgDn", "move ten rows", &[Search, Signins]),
+    k("Home/End", "first / last row", &[Signins]),
+    k(
+        "Enter",
+        "open the row's code with the group's latest sign-in as evidence: values filled, the answers it decides pre-selected",
+        &[Signins],
+    ),
+    k(
+        "Tab, g / Shift-Tab, G",
+        "next / previous grouping: code, app, user, IP, resource, failed CA policy",
+        &[Signins],
+    ),
+    k(
+        "x",
+        "count the expected codes (interrupts, polling) too, or leave them out",
+        &[Signins],
+    ),
+    k(
+        "Esc, Left, Backspace",
+        "back to the screen before (quit when the wizard opened on the table)",
+        &[Signins],
+    ),
     k("Enter", "open the selected code", &[Search]),
     k(
         "Backspace",
@@ -186,13 +233,13 @@ pub const KEYS: &[KeyHelp] = &[
     ),
     k(
         "Esc, Left, Backspace",
-        "back one answer; at the start, back to the code or search before",
+        "back one answer; at the start, back to the code, search or sign-in table before",
         &[Flow],
     ),
     k(
         "/",
         "search again (Esc on the empty query comes back)",
-        &[Flow],
+        &[Flow, Signins],
     ),
     k("r", "restart the flow from its first question", &[Flow]),
     k(
@@ -232,7 +279,12 @@ pub const KEYS: &[KeyHelp] = &[
     k(
         "m",
         "mouse capture on/off (off: the terminal selects text)",
-        &[Flow],
+        &[Flow, Signins],
+    ),
+    k(
+        "Ctrl-L",
+        "open a sign-in log export as the table of what is failing",
+        &[Search, Flow, Signins],
     ),
     k(
         "Ctrl-V",
@@ -242,7 +294,7 @@ pub const KEYS: &[KeyHelp] = &[
     k(
         "p, Ctrl-V",
         "paste an error message to find its code",
-        &[Flow],
+        &[Flow, Signins],
     ),
     k("Tab, Shift-Tab", "next / previous field", &[Values]),
     k(
@@ -265,12 +317,16 @@ pub const KEYS: &[KeyHelp] = &[
         "scroll this help; any other key closes it",
         &[InHelp],
     ),
-    k("?, F1", "help for the screen you are on", &[Search, Flow]),
-    k("q", "quit", &[Flow]),
+    k(
+        "?, F1",
+        "help for the screen you are on",
+        &[Search, Flow, Signins],
+    ),
+    k("q", "quit", &[Flow, Signins]),
     k(
         "Ctrl-C, Ctrl-Q",
         "quit from anywhere",
-        &[Search, Flow, Values],
+        &[Search, Flow, Signins, Values],
     ),
 ];
 

@@ -1,6 +1,7 @@
 //! Files the wizard writes: remembered values in `$XDG_STATE_HOME/aadsts-wizard/history.json`
 //! (owner-only: the folder 0700, the file 0600) and incident notes (0600) in `notes_dir` or
 //! the current folder.
+//! Also the one file it reads on request: a sign-in log export for the table.
 //! Every failure is a message for a toast, never fatal.
 
 use std::fs;
@@ -8,6 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::history::History;
+use crate::signins::{Options, Tally};
 
 /// `$XDG_STATE_HOME/aadsts-wizard/history.json`, or `~/.local/state/...` without it.
 pub fn history_path() -> Option<PathBuf> {
@@ -43,6 +45,49 @@ pub fn load_history(path: &Path) -> (History, Option<String>) {
             )),
         ),
     }
+}
+
+/// Read the sign-in log export at `path` (`~/` is the home folder) for the table: streamed,
+/// so memory depends on the number of groups, not on the file's size
+/// ([`crate::signins::read`]); gzip too. Only a regular file: a FIFO, a device or a folder is
+/// refused at once. Returns the file's name and the counts, or a one-line reason.
+pub fn read_signins(
+    path: &str,
+    opts: Options,
+    progress: &std::sync::Arc<std::sync::atomic::AtomicU64>,
+) -> Result<(String, Tally), String> {
+    let expanded = match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => Path::new(&home).join(rest),
+        _ => PathBuf::from(path),
+    };
+    let shown = crate::text::clean(path);
+    let mut open = fs::OpenOptions::new();
+    open.read(true);
+    // As for the config: a FIFO must not block the open; the type check refuses it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        open.custom_flags(libc::O_NONBLOCK);
+    }
+    let meta = open
+        .open(&expanded)
+        .and_then(|f| f.metadata())
+        .map_err(|e| format!("cannot read {shown}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "{shown}: not a regular file (a sign-in log export is a file: JSON, CSV or .gz)"
+        ));
+    }
+    let mut tally = Tally::new(opts);
+    crate::signins::read::read_file(&expanded.to_string_lossy(), &mut tally, progress)
+        .map_err(|e| crate::text::clean(&e.to_string()))?;
+    if tally.stats.events == 0 {
+        return Err(format!("{shown}: no sign-in events in it"));
+    }
+    let name = expanded
+        .file_name()
+        .map_or_else(|| shown.clone(), |n| n.to_string_lossy().into_owned());
+    Ok((name, tally))
 }
 
 /// A history file holds a few dozen short values; anything larger is not ours.

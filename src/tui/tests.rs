@@ -78,6 +78,7 @@ fn flow_key(app: &App) -> String {
     match &app.screen {
         Screen::Flow(f) => f.flow.key(f.at).to_string(),
         Screen::Search => "search".to_string(),
+        Screen::Signins(_) => "signins".to_string(),
     }
 }
 
@@ -634,7 +635,7 @@ fn family_data() -> Data {
 fn code_on_screen(app: &App) -> Option<u32> {
     match &app.screen {
         Screen::Flow(f) => Some(f.code),
-        Screen::Search => None,
+        Screen::Search | Screen::Signins(_) => None,
     }
 }
 

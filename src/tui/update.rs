@@ -7,6 +7,7 @@ use crate::flow::{Node, Step};
 
 use crate::flow::Command;
 use crate::tui::app::{App, Confirm, Field, FlowState, Overlay, Screen, SearchState, ValuesForm};
+use crate::tui::signins::{PAGE, SigninsState};
 
 /// What the user asked for, whatever key or mouse action said it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,6 +63,18 @@ pub enum Msg {
     ToggleAllValues,
     /// Capture the mouse (wheel, clicks) or leave it to the terminal's selection (`m`).
     ToggleMouse,
+    /// The first / last row of a list.
+    Home,
+    End,
+    /// Sign-in table: the next / previous grouping (code, app, user, IP, resource, policy).
+    NextGrouping,
+    PrevGrouping,
+    /// Sign-in table: count the expected codes (interrupts, polling) or leave them out.
+    ToggleExpected,
+    /// Ask for the path of a sign-in log export to open as the table (Ctrl-L).
+    OpenLog,
+    /// A sign-in log export was read (its table), or why not.
+    SigninsLoaded(Result<Box<SigninsState>, String>),
     Quit,
 }
 
@@ -77,6 +90,9 @@ pub enum Effect {
     SaveHistory,
     /// Turn mouse capture on or off.
     SetMouse(bool),
+    /// Read the sign-in log export at this path (streamed, off the drawing thread) and answer
+    /// with [`Msg::SigninsLoaded`].
+    LoadSignins(String),
 }
 
 pub fn update(app: &mut App, msg: Msg) -> Option<Effect> {
@@ -107,6 +123,17 @@ pub fn update(app: &mut App, msg: Msg) -> Option<Effect> {
             return None;
         }
         Msg::Resize => return None,
+        Msg::SigninsLoaded(result) => {
+            match result {
+                Ok(state) => {
+                    app.toast = Some(loaded_toast(&state));
+                    let here = std::mem::replace(&mut app.screen, Screen::Signins(state));
+                    app.remember_screen(here);
+                }
+                Err(why) => app.toast = Some(why),
+            }
+            return None;
+        }
         _ => {}
     }
     if let Some(overlay) = app.overlay.take() {
@@ -128,8 +155,12 @@ pub fn update(app: &mut App, msg: Msg) -> Option<Effect> {
             });
             Some(Effect::SetMouse(app.mouse))
         }
+        Msg::OpenLog => {
+            app.overlay = Some(Overlay::OpenLog(String::new()));
+            None
+        }
         Msg::OpenSearch => {
-            if let Screen::Flow(_) = app.screen {
+            if let Screen::Flow(_) | Screen::Signins(_) = app.screen {
                 let here = std::mem::replace(&mut app.screen, Screen::Search);
                 app.remember_screen(here);
                 app.search = SearchState::new(app.data, "");
@@ -164,6 +195,7 @@ pub fn update(app: &mut App, msg: Msg) -> Option<Effect> {
         _ => match &app.screen {
             Screen::Search => update_search(app, msg),
             Screen::Flow(_) => update_flow(app, msg),
+            Screen::Signins(_) => update_signins(app, msg),
         },
     }
 }
@@ -275,6 +307,10 @@ fn update_flow(app: &mut App, msg: Msg) -> Option<Effect> {
                 f.selected = step.answer;
             } else {
                 app.screen = app.back.pop().unwrap_or(Screen::Search);
+                if let Screen::Signins(_) = app.screen {
+                    // Back at the table: the next row brings its own event.
+                    forget_evidence(app);
+                }
             }
         }
         Msg::Restart => {
@@ -560,6 +596,34 @@ fn update_overlay(app: &mut App, overlay: Overlay, msg: Msg) -> Option<Effect> {
             Msg::Back => {}
             _ => app.overlay = Some(Overlay::Paste(text)),
         },
+        Overlay::OpenLog(mut path) => match msg {
+            Msg::Input(c) => {
+                path.push(c);
+                app.overlay = Some(Overlay::OpenLog(path));
+            }
+            // A pasted path: its first line, without the quotes a file manager adds.
+            Msg::Paste(text) | Msg::InputText(text) => {
+                let line = text.lines().next().unwrap_or("").trim();
+                path.push_str(line.trim_matches(|c| c == '\'' || c == '"'));
+                app.overlay = Some(Overlay::OpenLog(path));
+            }
+            Msg::Erase => {
+                path.pop();
+                app.overlay = Some(Overlay::OpenLog(path));
+            }
+            Msg::ClearQuery => app.overlay = Some(Overlay::OpenLog(String::new())),
+            Msg::Choose if path.trim().is_empty() => {
+                app.toast = Some("type the path of a sign-in log export, or Esc".to_string());
+                app.overlay = Some(Overlay::OpenLog(path));
+            }
+            Msg::Choose => {
+                let path = path.trim().to_string();
+                app.toast = Some(format!("reading {path}…"));
+                return Some(Effect::LoadSignins(path));
+            }
+            Msg::Back => {}
+            _ => app.overlay = Some(Overlay::OpenLog(path)),
+        },
         Overlay::Values(mut form) => {
             let n = form.visible().max(1);
             match msg {
@@ -664,9 +728,41 @@ fn land_on_event(app: &mut App, text: &str) -> bool {
     let Some(event) = evidence::pick(&doc.events, None).cloned() else {
         return false;
     };
-    let Some(code) = evidence::code(&event) else {
+    let Some(code) = load_event(app, event, false) else {
         return false;
     };
+    if let Screen::Flow(f) = &app.screen
+        && f.code == code
+    {
+        let picked = if f.suggestion.is_some() {
+            ": its answers are pre-selected (Enter)"
+        } else {
+            ""
+        };
+        app.toast = Some(format!("sign-in event: AADSTS{code}{picked}"));
+    }
+    true
+}
+
+/// Forget the sign-in event in use and the values it filled in (those still as it left them),
+/// so the next event starts clean.
+fn forget_evidence(app: &mut App) {
+    if let Some(old) = app.evidence.take() {
+        for (name, v) in evidence::values(&old) {
+            if app.values.get(name) == Some(&v) {
+                app.values.remove(name);
+            }
+        }
+        app.ids = Default::default();
+    }
+}
+
+/// Use `event` (normalised) as the evidence: fill in its values and ids and open its code,
+/// keeping the screen on display for Esc when `keep_screen`. Returns the code, `None` when
+/// the event is no failure.
+fn load_event(app: &mut App, event: serde_json::Value, keep_screen: bool) -> Option<u32> {
+    let code = evidence::code(&event)?;
+    forget_evidence(app);
     let (trace_id, correlation_id, timestamp) = evidence::ids(&event);
     app.ids.trace_id = trace_id;
     app.ids.correlation_id = correlation_id;
@@ -686,14 +782,133 @@ fn land_on_event(app: &mut App, text: &str) -> bool {
         }
     }
     app.evidence = Some(event);
-    if app.open(code) {
-        let picked = match &app.screen {
-            Screen::Flow(f) if f.suggestion.is_some() => ": its answers are pre-selected (Enter)",
-            _ => "",
-        };
-        app.toast = Some(format!("sign-in event: AADSTS{code}{picked}"));
+    if keep_screen {
+        app.open_from_here(code);
+    } else {
+        app.open(code);
     }
-    true
+    Some(code)
+}
+
+fn update_signins(app: &mut App, msg: Msg) -> Option<Effect> {
+    let Screen::Signins(t) = &mut app.screen else {
+        return None;
+    };
+    match msg {
+        Msg::Up | Msg::ScrollUp => t.step(-1),
+        Msg::Down | Msg::ScrollDown => t.step(1),
+        Msg::PageUp => t.step(-(PAGE as isize)),
+        Msg::PageDown => t.step(PAGE as isize),
+        Msg::Home => t.select(0),
+        Msg::End => t.select(usize::MAX),
+        Msg::Select(i) => t.select(i),
+        Msg::NextGrouping => t.cycle(true),
+        Msg::PrevGrouping => t.cycle(false),
+        Msg::ToggleExpected => app.toast = t.toggle_expected().then(|| expected_toast(t)),
+        Msg::Choose => return open_row(app),
+        Msg::Back | Msg::Erase => match app.back.pop() {
+            Some(prev) => app.screen = prev,
+            None => app.quit = true,
+        },
+        _ => {}
+    }
+    None
+}
+
+/// What `x` did, with the failures now counted.
+fn expected_toast(t: &SigninsState) -> String {
+    let n = crate::text::thousands;
+    let (failures, all) = t.summary().map_or((0, 0), |s| {
+        (
+            s.stats.failures,
+            s.stats.failures + s.stats.expected_skipped,
+        )
+    });
+    if t.shows_expected() {
+        format!(
+            "expected codes (interrupts, polling) counted: {} failures · x leaves them out",
+            n(failures)
+        )
+    } else {
+        format!(
+            "expected codes left out: {} of {} failures · x counts them",
+            n(failures),
+            n(all)
+        )
+    }
+}
+
+/// Enter on a table row: the code of the group's latest event, with that event as evidence.
+fn open_row(app: &mut App) -> Option<Effect> {
+    let Screen::Signins(t) = &app.screen else {
+        return None;
+    };
+    let Some(row) = t.selected_row() else {
+        app.toast = Some("no rows: nothing failed in this view".to_string());
+        return None;
+    };
+    let Some(latest) = row.latest.clone() else {
+        app.toast = Some("no event was kept for this row".to_string());
+        return None;
+    };
+    let count = row.count;
+    let when = row.last_seen.clone();
+    let event = evidence::read(&latest.event)
+        .ok()
+        .and_then(|doc| evidence::pick(&doc.events, Some(latest.code)).cloned());
+    let Some(event) = event else {
+        app.toast = Some(format!(
+            "the latest AADSTS{} event of this row could not be read again",
+            latest.code
+        ));
+        return None;
+    };
+    let code = load_event(app, event, true)?;
+    if let Screen::Flow(f) = &app.screen
+        && f.code == code
+    {
+        let picked = if f.suggestion.is_some() {
+            ": its answers are pre-selected (Enter)"
+        } else {
+            ""
+        };
+        let when = when
+            .map(|w| format!(", {}", w.replace('T', " ").trim_end_matches('Z')))
+            .unwrap_or_default();
+        app.toast = Some(format!(
+            "AADSTS{code} from the sign-in log: the latest of {} failure(s){when}{picked} · Esc back to the table",
+            crate::text::thousands(count)
+        ));
+    }
+    None
+}
+
+/// What a freshly read export holds, for the toast.
+fn loaded_toast(t: &SigninsState) -> String {
+    let Some(s) = t.summary() else {
+        return String::new();
+    };
+    let st = &s.stats;
+    let n = crate::text::thousands;
+    let mut text = format!(
+        "{}: {} sign-in events, {} failures in {} rows",
+        t.source,
+        n(st.events),
+        n(st.failures),
+        n(s.rows.len() as u64)
+    );
+    if st.malformed > 0 {
+        let first = st
+            .malformed_at
+            .first()
+            .map(|a| format!(" (first at {a})"))
+            .unwrap_or_default();
+        text.push_str(&format!(
+            " · {} malformed record(s) skipped{first}",
+            n(st.malformed)
+        ));
+    }
+    text
 }
 
 /// Run `explain` on pasted text and open the primary code with the values it found.

@@ -5,6 +5,7 @@ mod flow;
 mod overlay;
 pub(crate) mod scroll;
 mod search;
+pub mod signins;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -139,6 +140,7 @@ pub fn view(app: &App, frame: &mut Frame) {
     match &app.screen {
         Screen::Search => search::draw(app, frame, body, theme),
         Screen::Flow(f) => flow::draw(app, f, frame, body, theme),
+        Screen::Signins(t) => signins::draw(t, frame, body, theme),
     }
     draw_footer(app, frame, footer, theme);
     if let Some(o) = &app.overlay {
@@ -170,6 +172,7 @@ fn hints(app: &App) -> (&'static [&'static str], &'static str) {
         (Some(Overlay::Confirm(_)), _) => (&["c copy it", "any other key: cancel"], ""),
         (Some(Overlay::Help { .. }), _) => (&["Up/Down scroll", "any key closes"], ""),
         (Some(Overlay::Paste(_)), _) => (&["Enter find the code", "Esc close"], "Ctrl-C quit"),
+        (Some(Overlay::OpenLog(_)), _) => (&["Enter read it", "Esc close"], "Ctrl-C quit"),
         (None, Screen::Search) if app.search.query.is_empty() && !app.back.is_empty() => (
             &[
                 "type to search",
@@ -184,6 +187,7 @@ fn hints(app: &App) -> (&'static [&'static str], &'static str) {
                 "type to search",
                 "Enter open",
                 "Ctrl-V paste error",
+                "Ctrl-L sign-in log",
                 "Tab shell",
             ],
             "? help · Esc/q quit",
@@ -203,6 +207,26 @@ fn hints(app: &App) -> (&'static [&'static str], &'static str) {
                 "Tab shell",
                 "w why",
                 "r restart",
+            ],
+            "? help · q quit",
+        ),
+        (None, Screen::Signins(_)) if app.back.is_empty() => (
+            &[
+                "Enter walk it",
+                "Tab grouping",
+                "x expected",
+                "/ search",
+                "Ctrl-L other log",
+            ],
+            "? help · q quit",
+        ),
+        (None, Screen::Signins(_)) => (
+            &[
+                "Enter walk it",
+                "Esc back",
+                "Tab grouping",
+                "x expected",
+                "/ search",
             ],
             "? help · q quit",
         ),
@@ -290,6 +314,7 @@ pub fn row_at(app: &App, area: Rect, x: u16, y: u16) -> Option<usize> {
     match &app.screen {
         Screen::Search => search::row_at(app, body, x, y),
         Screen::Flow(f) => flow::row_at(app, f, body, x, y),
+        Screen::Signins(t) => signins::row_at(t, body, x, y),
     }
 }
 

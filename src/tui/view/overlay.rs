@@ -32,6 +32,7 @@ pub fn draw(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect, theme: 
             let title = match &app.screen {
                 Screen::Search => " keys: search · any other key closes ",
                 Screen::Flow(_) => " keys: question or result · any other key closes ",
+                Screen::Signins(_) => " keys: sign-in table · any other key closes ",
             };
             frame.render_widget(Clear, r);
             frame.render_widget(
@@ -200,6 +201,29 @@ pub fn draw(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect, theme: 
                 r,
             );
         }
+        Overlay::OpenLog(path) => {
+            let lines = vec![
+                Line::from(Span::styled(
+                    "The path of a sign-in log export: Graph JSON (lines, pages, arrays), PowerShell ConvertTo-Json, the admin center's JSON or CSV, Log Analytics rows or a query API response; .gz too. Then Enter.",
+                    theme.dim(),
+                )),
+                Line::from(vec![
+                    Span::styled("> ", theme.title()),
+                    Span::raw(clean(path)),
+                    Span::styled("▏", theme.dim()),
+                ]),
+            ];
+            let r = centered(area, 96, 8);
+            frame.render_widget(Clear, r);
+            frame.render_widget(
+                Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .title(" open a sign-in log "),
+                ),
+                r,
+            );
+        }
     }
 }
 
@@ -209,6 +233,7 @@ fn help_lines<'a>(app: &App, width: usize, theme: Theme) -> Vec<Line<'a>> {
     let places: &[Place] = match &app.screen {
         Screen::Search => &[Place::Search, Place::Help],
         Screen::Flow(_) => &[Place::Flow, Place::Values, Place::Help],
+        Screen::Signins(_) => &[Place::Signins, Place::Help],
     };
     let key_w = (width / 3).clamp(8, 22);
     let mut lines = Vec::new();
