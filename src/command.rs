@@ -989,4 +989,22 @@ mod tests {
         assert_eq!("KQL".parse::<Shell>(), Ok(Shell::Kql));
         assert!("bash".parse::<Shell>().is_err());
     }
+
+    #[test]
+    fn a_value_read_by_one_az_call_and_used_by_the_next_stays_quoted() {
+        let t = CommandTemplate::new(
+            "uris=$(az ad app show --id <app-id> --query \"web.redirectUris\" -o tsv) && az ad app update --id <app-id> --web-redirect-uris $uris <redirect-uri>",
+        );
+        let v = Values::from([
+            ("app-id".to_string(), "1111".to_string()),
+            (
+                "redirect-uri".to_string(),
+                "https://x/cb?a=1&b=$(id)".to_string(),
+            ),
+        ]);
+        assert_eq!(
+            t.render(Shell::Az, &v),
+            "uris=$(az ad app show --id 1111 --query \"web.redirectUris\" -o tsv) && az ad app update --id 1111 --web-redirect-uris $uris 'https://x/cb?a=1&b=$(id)'"
+        );
+    }
 }

@@ -275,10 +275,10 @@ fn command(path: &str, c: &Command, p: &mut Problems) {
     let cmd_path = format!("{path}.command");
     match c.shell {
         Shell::Az => {
-            if !text.starts_with("az ") {
+            if !text.starts_with("az ") && !az_assignment_chain(text) {
                 p.at(
                     &cmd_path,
-                    format!("az command '{}' should start with 'az '", c.title),
+                    format!("az command '{}' should start with 'az ' (or be 'name=$(az ...) && az ...')", c.title),
                 );
             }
         }
@@ -325,6 +325,19 @@ fn command(path: &str, c: &Command, p: &mut Problems) {
             ),
         );
     }
+}
+
+/// `name=$(az ...) && az ...`: a value read by one az call and used by the next, which runs
+/// only if the first succeeded (so a failed read never writes an empty list back).
+fn az_assignment_chain(text: &str) -> bool {
+    let Some((name, rest)) = text.split_once("=$(az ") else {
+        return false;
+    };
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && rest.contains(") && az ")
 }
 
 /// The Log Analytics tables a flow's KQL may start from (the sign-in logs Microsoft Entra
