@@ -1,4 +1,4 @@
-//! The user's defaults, from `$XDG_CONFIG_HOME/aadsts-wizard/config.yaml`:
+//! The user's defaults, from `config.yaml` in the config folder ([`app_dir`]):
 //!
 //! ```yaml
 //! shell: powershell          # tab shown first: az or powershell
@@ -19,20 +19,35 @@ use serde::Deserialize;
 
 use crate::command::Shell;
 
-/// The tool's folder under the XDG base directory `var` (`XDG_CONFIG_HOME`, `XDG_STATE_HOME`):
-/// `$var/aadsts-wizard`, or `$HOME/<fallback>/aadsts-wizard` when `var` is unset, empty or
-/// relative (the XDG spec says to ignore a relative one).
-pub fn app_dir(var: &str, fallback: &str) -> Option<PathBuf> {
-    let base = std::env::var_os(var)
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .filter(|v| !v.is_empty())
-                .map(|h| PathBuf::from(h).join(fallback))
-        })?;
-    Some(base.join("aadsts-wizard"))
+/// A kind of folder the tool keeps files in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Folder {
+    /// The config file and the user's `flows/`.
+    Config,
+    /// Remembered values.
+    State,
+}
+
+/// The tool's folder of `kind`, by the convention most command-line tools follow (etcetera's
+/// base strategy): XDG on Linux, macOS and the BSDs (`$XDG_CONFIG_HOME/aadsts-wizard`, else
+/// `~/.config/aadsts-wizard`; `$XDG_STATE_HOME`, else `~/.local/state`; a relative or empty
+/// variable is ignored, as the XDG spec says), the known folders on Windows (`%APPDATA%` for
+/// config, `%LOCALAPPDATA%` for state). `None` when there is no home folder.
+pub fn app_dir(kind: Folder) -> Option<PathBuf> {
+    use etcetera::BaseStrategy;
+    let base = etcetera::choose_base_strategy().ok()?;
+    let dir = match kind {
+        Folder::Config => base.config_dir(),
+        // Windows has no state folder; the local (not roaming) app data is its place.
+        Folder::State => base.state_dir().unwrap_or_else(|| base.cache_dir()),
+    };
+    Some(dir.join("aadsts-wizard"))
+}
+
+/// The user's home folder, for `~/` in the config file: `$HOME`, or the user database's
+/// entry when it is unset or empty (on Windows, the profile folder).
+pub fn home_dir() -> Option<PathBuf> {
+    etcetera::home_dir().ok().filter(|h| h.is_absolute())
 }
 
 /// How copied text reaches the clipboard.

@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 
 use crate::history::History;
 
-/// `$XDG_STATE_HOME/aadsts-wizard/history.json`, or `~/.local/state/...` without it.
+/// `history.json` in the state folder: `$XDG_STATE_HOME/aadsts-wizard/` (or
+/// `~/.local/state/...`), `%LOCALAPPDATA%\aadsts-wizard` on Windows.
 pub fn history_path() -> Option<PathBuf> {
-    crate::config::app_dir("XDG_STATE_HOME", ".local/state").map(|d| d.join("history.json"))
+    crate::config::app_dir(crate::config::Folder::State).map(|d| d.join("history.json"))
 }
 
 /// Read the history file. A missing file is an empty history; a garbled one is ignored with a
