@@ -83,10 +83,9 @@ pub struct Args {
     #[arg(long)]
     pub paste: bool,
 
-    /// How to copy: auto (system clipboard, or OSC 52 over SSH), system, osc52, none
-    /// [default: auto, or `copy:` in the config file].
-    #[arg(long, value_name = "MODE", value_parser = ["auto", "system", "osc52", "none"])]
-    pub copy: Option<String>,
+    /// How to copy [default: auto, or `copy:` in the config file].
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub copy: Option<aadsts_wizard::config::CopyMode>,
 
     /// The commands tab shown first [default: az, or `shell:` in the config file].
     #[arg(long, value_enum, value_name = "SHELL")]
@@ -371,11 +370,7 @@ fn run_wizard(args: &Args, setup: &Setup, paste: Option<String>) -> Result<ExitC
         (a, b) => a.or(b),
     };
     let config = &setup.config;
-    let copy_mode = args
-        .copy
-        .as_deref()
-        .and_then(aadsts_wizard::config::CopyMode::parse)
-        .unwrap_or(config.copy);
+    let copy_mode = args.copy.unwrap_or(config.copy);
     let history = (config.history && !args.no_history)
         .then(aadsts_wizard::tui::store::history_path)
         .flatten();

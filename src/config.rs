@@ -50,38 +50,20 @@ pub fn home_dir() -> Option<PathBuf> {
     etcetera::home_dir().ok().filter(|h| h.is_absolute())
 }
 
-/// How copied text reaches the clipboard.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+/// How copied text reaches the clipboard: `copy:` in the config file, `--copy` on the command
+/// line, and what the clipboard code decides by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum CopyMode {
-    /// The system clipboard, or OSC 52 when there is none (over SSH, say).
+    /// The system clipboard; tmux's buffer inside tmux; OSC 52 over SSH or without a display.
     #[default]
     Auto,
+    /// The system clipboard only.
     System,
+    /// OSC 52 only: the terminal's clipboard, through SSH and tmux.
     Osc52,
     /// Never copy; commands stay on screen.
     None,
-}
-
-impl CopyMode {
-    pub fn parse(text: &str) -> Option<CopyMode> {
-        match text {
-            "auto" => Some(CopyMode::Auto),
-            "system" => Some(CopyMode::System),
-            "osc52" => Some(CopyMode::Osc52),
-            "none" => Some(CopyMode::None),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CopyMode::Auto => "auto",
-            CopyMode::System => "system",
-            CopyMode::Osc52 => "osc52",
-            CopyMode::None => "none",
-        }
-    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -322,15 +304,24 @@ mod tests {
     }
 
     #[test]
-    fn copy_modes_parse_both_ways() {
-        for m in [
-            CopyMode::Auto,
-            CopyMode::System,
-            CopyMode::Osc52,
-            CopyMode::None,
-        ] {
-            assert_eq!(CopyMode::parse(m.as_str()), Some(m));
+    fn copy_modes_have_the_same_names_in_the_file_and_on_the_command_line() {
+        use clap::ValueEnum;
+        for m in CopyMode::value_variants() {
+            let name = m
+                .to_possible_value()
+                .expect("not skipped")
+                .get_name()
+                .to_string();
+            let from_file: CopyMode = serde_yaml::from_str(&name).expect(&name);
+            assert_eq!(from_file, *m);
+            assert_eq!(CopyMode::from_str(&name, false), Ok(*m));
         }
-        assert_eq!(CopyMode::parse("clipboard"), None);
+        let names: Vec<String> = CopyMode::value_variants()
+            .iter()
+            .filter_map(|m| m.to_possible_value())
+            .map(|v| v.get_name().to_string())
+            .collect();
+        assert_eq!(names, ["auto", "system", "osc52", "none"]);
+        assert!(CopyMode::from_str("clipboard", false).is_err());
     }
 }

@@ -425,15 +425,14 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
                     match store::save_history(path, &app.history) {
                         // What the file holds now, other wizards' values included.
                         Ok(merged) => app.history = merged,
-                        Err(e) => app.toast = Some(e),
+                        Err(e) => app.toast = Some(e.to_string()),
                     }
                 }
                 None
             }
         };
         if let Some(text) = copy {
-            let cb =
-                clipboard.get_or_insert_with(|| clipboard::Clipboard::new(opts.copy_mode.as_str()));
+            let cb = clipboard.get_or_insert_with(|| clipboard::Clipboard::new(opts.copy_mode));
             let mut out = screen();
             let result = cb.copy(&text, &mut out);
             let _ = out.flush();

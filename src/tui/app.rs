@@ -154,7 +154,7 @@ pub struct Field {
 
 impl Field {
     /// `Err(expected)` when the input is not empty and not valid for its kind.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), crate::flow::Expected> {
         if self.input.is_empty() {
             Ok(())
         } else {

@@ -856,7 +856,10 @@ fn mouse_is_off_until_toggled() {
         Some(Effect::SetMouse(true))
     );
     update(&mut app, Msg::Copy);
-    update(&mut app, Msg::Copied(Err("no display".into())));
+    update(
+        &mut app,
+        Msg::Copied(Err(crate::tui::clipboard::CopyError::NoDisplay)),
+    );
     assert!(
         app.toast.as_deref().is_some_and(|t| t.contains("press m")),
         "{:?}",
@@ -864,7 +867,10 @@ fn mouse_is_off_until_toggled() {
     );
     update(&mut app, Msg::ToggleMouse);
     update(&mut app, Msg::Copy);
-    update(&mut app, Msg::Copied(Err("no display".into())));
+    update(
+        &mut app,
+        Msg::Copied(Err(crate::tui::clipboard::CopyError::NoDisplay)),
+    );
     assert!(
         app.toast
             .as_deref()
