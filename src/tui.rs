@@ -5,6 +5,7 @@ pub mod app;
 pub mod clipboard;
 pub mod keys;
 pub mod store;
+pub mod theme;
 pub mod update;
 pub mod view;
 
@@ -303,7 +304,9 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
     app.print_mode = opts.print;
     app.toast = opts.toast;
     app.shell = opts.shell.unwrap_or(app.shell);
-    app.color &= !opts.no_color;
+    if opts.no_color {
+        app.theme.color = false;
+    }
     app.mouse = opts.mouse;
     if let Some(path) = &opts.history {
         let (history, warning) = store::load_history(path);
@@ -333,6 +336,9 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
         .context("setting up the terminal")?;
     let mut clipboard: Option<clipboard::Clipboard> = None;
 
+    // Only in debug builds, for the pseudo-terminal tests in tests/e2e.rs: panic after the
+    // first frame, to check that the terminal is restored.
+    #[cfg(debug_assertions)]
     let test_panic = std::env::var_os("AADSTS_WIZARD_TEST_PANIC").is_some();
     let events = spawn_reader();
     let mut pending: std::collections::VecDeque<Event> = std::collections::VecDeque::new();
@@ -360,7 +366,7 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
                 }
                 return Err(e).context("drawing");
             }
-            // Only for the pseudo-terminal test in tests/e2e.rs: is the terminal restored on panic?
+            #[cfg(debug_assertions)]
             if test_panic {
                 panic!("AADSTS_WIZARD_TEST_PANIC is set");
             }

@@ -8,6 +8,7 @@ use crate::flow::{Command, Flow, Kind, Node, NodeId, Step};
 use crate::history::History;
 use crate::notes::{Ids, Session};
 use crate::search::{Hit, Searcher};
+use crate::tui::theme::Theme;
 
 /// Everything loaded once at start.
 pub struct Data {
@@ -236,8 +237,8 @@ pub struct App<'d> {
     pub history: History,
     /// Whether typed values are remembered (`--no-history`, `history: false`).
     pub remember: bool,
-    /// Colours on (off with `NO_COLOR` or `color: false`).
-    pub color: bool,
+    /// Colours, or none (`NO_COLOR`, `color: false`).
+    pub theme: Theme,
     /// `--print`: choosing a command quits and prints it.
     pub print_mode: bool,
     /// The command to print after the terminal is restored.
@@ -259,7 +260,7 @@ impl<'d> App<'d> {
             shell: Shell::Az,
             history: History::default(),
             remember: false,
-            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            theme: Theme::from_env(),
             toast: None,
             copying: None,
             mouse: false,
