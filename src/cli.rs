@@ -398,11 +398,7 @@ fn run_wizard(args: &Args, setup: &Setup, paste: Option<String>) -> Result<ExitC
     }
     if !args.vars.is_empty() {
         // The same check as `walk`: the opened code's flow, or every flow without a code.
-        let placeholders = match opts.code.and_then(|c| library.for_code_or_fallback(c)) {
-            Some(flow) => flow.placeholders.clone(),
-            None => library.placeholders(),
-        };
-        match aadsts_wizard::flow::vars::parse(&placeholders, &args.vars) {
+        match aadsts_wizard::flow::vars::parse_for(&library, opts.code, &args.vars) {
             Ok(values) => opts.values = values,
             Err(e) => {
                 errln!("error: {e}");

@@ -2,6 +2,7 @@
 //! wizard: the name must be a placeholder the flows declare, the value must suit its kind.
 
 use crate::command::Values;
+use crate::flow::library::Library;
 use crate::flow::{Expected, Placeholder};
 
 /// Why a `--var` was refused; every message lists the names that are accepted.
@@ -70,6 +71,19 @@ pub fn parse(placeholders: &[Placeholder], vars: &[String]) -> Result<Values, Va
         values.insert(name.to_string(), value.to_string());
     }
     Ok(values)
+}
+
+/// The wizard's `--var`s: checked against the flow that serves `code` (its own, or the
+/// triage flow), or against every flow's names when no code is opened.
+pub fn parse_for(
+    library: &Library,
+    code: Option<u32>,
+    vars: &[String],
+) -> Result<Values, VarError> {
+    match code.and_then(|c| library.for_code_or_fallback(c)) {
+        Some(flow) => parse(&flow.placeholders, vars),
+        None => parse(&library.placeholders(), vars),
+    }
 }
 
 /// Check `value` for a name declared by `declared` (one placeholder, or the same name in
