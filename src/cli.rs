@@ -352,11 +352,19 @@ fn explain(args: &Args, setup: &Setup, file: &str, json: bool, open: bool) -> Re
 
 /// Open the interactive wizard.
 fn run_wizard(args: &Args, setup: &Setup, paste: Option<String>) -> Result<ExitCode> {
-    // With text piped in (`explain - --open`), keys come from /dev/tty instead of stdin; with
-    // `--print` and stdout captured (`cmd=$(aadsts-wizard --print)`), the wizard draws there.
-    let tty = || std::fs::File::open("/dev/tty").is_ok();
-    let stdin_ok = std::io::stdin().is_terminal() || ((paste.is_some() || args.print) && tty());
-    let stdout_ok = std::io::stdout().is_terminal() || (args.print && tty());
+    // With text piped in (`explain - --open`), keys come from the terminal (/dev/tty) instead
+    // of stdin; with `--print` and stdout captured (`cmd=$(aadsts-wizard --print)`), the wizard
+    // draws there.
+    use aadsts_wizard::tui::{TERMINAL_IN, TERMINAL_OUT};
+    let tty_in = || std::fs::File::open(TERMINAL_IN).is_ok();
+    let tty_out = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(TERMINAL_OUT)
+            .is_ok()
+    };
+    let stdin_ok = std::io::stdin().is_terminal() || ((paste.is_some() || args.print) && tty_in());
+    let stdout_ok = std::io::stdout().is_terminal() || (args.print && tty_out());
     let catalog = catalog()?;
     let library = crate::sources::library(&catalog, &setup.dirs);
     let problems = library.problems.first().map(|p| {

@@ -65,14 +65,25 @@ pub struct Options {
     pub mouse: bool,
 }
 
+/// The terminal itself, whatever stdin and stdout are: `/dev/tty` on Unix, the console's input
+/// and output buffers on Windows.
+#[cfg(unix)]
+pub const TERMINAL_IN: &str = "/dev/tty";
+#[cfg(unix)]
+pub const TERMINAL_OUT: &str = "/dev/tty";
+#[cfg(not(unix))]
+pub const TERMINAL_IN: &str = "CONIN$";
+#[cfg(not(unix))]
+pub const TERMINAL_OUT: &str = "CONOUT$";
+
 /// Set when stdout is not the terminal (`cmd=$(aadsts-wizard --print)`): then the wizard draws
-/// on `/dev/tty`, so what is printed stays clean. The panic hook reads it too.
+/// on [`TERMINAL_OUT`], so what is printed stays clean. The panic hook reads it too.
 static DRAW_ON_TTY: AtomicBool = AtomicBool::new(false);
 
 /// The terminal the wizard draws on.
 fn screen() -> Box<dyn Write + Send> {
     if DRAW_ON_TTY.load(Ordering::Relaxed)
-        && let Ok(tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty")
+        && let Ok(tty) = std::fs::OpenOptions::new().write(true).open(TERMINAL_OUT)
     {
         return Box::new(tty);
     }
@@ -258,6 +269,14 @@ fn text_msg(text: String, lines: usize) -> Msg {
 /// shells do and `$(aadsts-wizard --print)` can tell an interrupted run from a chosen command.
 pub static ENDED_BY_SIGNAL: AtomicUsize = AtomicUsize::new(0);
 
+/// What a lost terminal counts as: SIGHUP, so the run exits with 129 as a hung-up shell job.
+#[cfg(unix)]
+const HANGUP: usize = signal_hook::consts::SIGHUP as usize;
+/// Windows has no SIGHUP (nor a check for a lost console: see `terminal_gone`); 1 keeps the
+/// exit status the same everywhere.
+#[cfg(not(unix))]
+const HANGUP: usize = 1;
+
 /// Whether the controlling terminal has gone away (SSH dropped, tmux session killed, window
 /// closed): the terminal answers `tcgetattr` with an error once it is hung up. Reads would
 /// then return at once forever, so the wizard leaves instead of spinning.
@@ -290,7 +309,11 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
         flag
     };
     ENDED_BY_SIGNAL.store(0, Ordering::Relaxed);
-    let tty = std::fs::File::open("/dev/tty").ok();
+    // Watched for a hang-up (Unix only; see `terminal_gone`).
+    #[cfg(unix)]
+    let tty = std::fs::File::open(TERMINAL_IN).ok();
+    #[cfg(not(unix))]
+    let tty: Option<std::fs::File> = None;
     DRAW_ON_TTY.store(!std::io::stdout().is_terminal(), Ordering::Relaxed);
     // Restore the screen first, so the panic message lands on a normal terminal.
     let previous = std::panic::take_hook();
@@ -353,7 +376,7 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
             suspend_and_resume(&mut terminal, app.mouse)?;
         }
         if terminal_gone(tty.as_ref()) {
-            ENDED_BY_SIGNAL.store(signal_hook::consts::SIGHUP as usize, Ordering::Relaxed);
+            ENDED_BY_SIGNAL.store(HANGUP, Ordering::Relaxed);
             break;
         }
         if pending.is_empty() {
@@ -361,7 +384,7 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
                 // A terminal that hung up between our checks fails the write (EIO): that is
                 // the terminal going away, not an error to report on it.
                 if terminal_gone(tty.as_ref()) {
-                    ENDED_BY_SIGNAL.store(signal_hook::consts::SIGHUP as usize, Ordering::Relaxed);
+                    ENDED_BY_SIGNAL.store(HANGUP, Ordering::Relaxed);
                     break;
                 }
                 return Err(e).context("drawing");
