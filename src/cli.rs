@@ -83,10 +83,9 @@ pub struct Args {
     #[arg(long)]
     pub paste: bool,
 
-    /// How to copy: auto (system clipboard, or OSC 52 over SSH), system, osc52, none
-    /// [default: auto, or `copy:` in the config file].
-    #[arg(long, value_name = "MODE", value_parser = ["auto", "system", "osc52", "none"])]
-    pub copy: Option<String>,
+    /// How to copy [default: auto, or `copy:` in the config file].
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub copy: Option<aadsts_wizard::config::CopyMode>,
 
     /// The commands tab shown first [default: az, or `shell:` in the config file].
     #[arg(long, value_enum, value_name = "SHELL")]
@@ -399,13 +398,20 @@ enum Start {
 
 /// Open the interactive wizard.
 fn run_wizard(args: &Args, setup: &Setup, start: Start) -> Result<ExitCode> {
-    // With text piped in (`explain - --open`, `signins -`), keys come from /dev/tty instead
-    // of stdin; with `--print` and stdout captured (`cmd=$(aadsts-wizard --print)`), the
-    // wizard draws there.
-    let tty = || std::fs::File::open("/dev/tty").is_ok();
+    // With text piped in (`explain - --open`, `signins -`), keys come from the terminal
+    // (/dev/tty, CONIN$ on Windows) instead of stdin; with `--print` and stdout captured
+    // (`cmd=$(aadsts-wizard --print)`), the wizard draws there.
+    use aadsts_wizard::tui::{TERMINAL_IN, TERMINAL_OUT};
+    let tty_in = || std::fs::File::open(TERMINAL_IN).is_ok();
+    let tty_out = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(TERMINAL_OUT)
+            .is_ok()
+    };
     let piped = !matches!(start, Start::Plain);
-    let stdin_ok = std::io::stdin().is_terminal() || ((piped || args.print) && tty());
-    let stdout_ok = std::io::stdout().is_terminal() || (args.print && tty());
+    let stdin_ok = std::io::stdin().is_terminal() || ((piped || args.print) && tty_in());
+    let stdout_ok = std::io::stdout().is_terminal() || (args.print && tty_out());
     let catalog = catalog()?;
     let library = crate::sources::library(&catalog, &setup.dirs);
     let problems = library.problems.first().map(|p| {
@@ -419,11 +425,7 @@ fn run_wizard(args: &Args, setup: &Setup, start: Start) -> Result<ExitCode> {
         (a, b) => a.or(b),
     };
     let config = &setup.config;
-    let copy_mode = args
-        .copy
-        .as_deref()
-        .and_then(aadsts_wizard::config::CopyMode::parse)
-        .unwrap_or(config.copy);
+    let copy_mode = args.copy.unwrap_or(config.copy);
     let history = (config.history && !args.no_history)
         .then(aadsts_wizard::tui::store::history_path)
         .flatten();
@@ -451,11 +453,7 @@ fn run_wizard(args: &Args, setup: &Setup, start: Start) -> Result<ExitCode> {
     }
     if !args.vars.is_empty() {
         // The same check as `walk`: the opened code's flow, or every flow without a code.
-        let placeholders = match opts.code.and_then(|c| library.for_code_or_fallback(c)) {
-            Some(flow) => flow.placeholders.clone(),
-            None => library.placeholders(),
-        };
-        match aadsts_wizard::flow::vars::parse(&placeholders, &args.vars) {
+        match aadsts_wizard::flow::vars::parse_for(&library, opts.code, &args.vars) {
             Ok(values) => opts.values = values,
             Err(e) => {
                 errln!("error: {e}");

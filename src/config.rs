@@ -1,4 +1,4 @@
-//! The user's defaults, from `$XDG_CONFIG_HOME/aadsts-wizard/config.yaml`:
+//! The user's defaults, from `config.yaml` in the config folder ([`app_dir`]):
 //!
 //! ```yaml
 //! shell: powershell          # tab shown first: az or powershell
@@ -19,54 +19,51 @@ use serde::Deserialize;
 
 use crate::command::Shell;
 
-/// The tool's folder under the XDG base directory `var` (`XDG_CONFIG_HOME`, `XDG_STATE_HOME`):
-/// `$var/aadsts-wizard`, or `$HOME/<fallback>/aadsts-wizard` when `var` is unset, empty or
-/// relative (the XDG spec says to ignore a relative one).
-pub fn app_dir(var: &str, fallback: &str) -> Option<PathBuf> {
-    let base = std::env::var_os(var)
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .filter(|v| !v.is_empty())
-                .map(|h| PathBuf::from(h).join(fallback))
-        })?;
-    Some(base.join("aadsts-wizard"))
+/// A kind of folder the tool keeps files in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Folder {
+    /// The config file and the user's `flows/`.
+    Config,
+    /// Remembered values.
+    State,
 }
 
-/// How copied text reaches the clipboard.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+/// The tool's folder of `kind`, by the convention most command-line tools follow (etcetera's
+/// base strategy): XDG on Linux, macOS and the BSDs (`$XDG_CONFIG_HOME/aadsts-wizard`, else
+/// `~/.config/aadsts-wizard`; `$XDG_STATE_HOME`, else `~/.local/state`; a relative or empty
+/// variable is ignored, as the XDG spec says), the known folders on Windows (`%APPDATA%` for
+/// config, `%LOCALAPPDATA%` for state). `None` when there is no home folder.
+pub fn app_dir(kind: Folder) -> Option<PathBuf> {
+    use etcetera::BaseStrategy;
+    let base = etcetera::choose_base_strategy().ok()?;
+    let dir = match kind {
+        Folder::Config => base.config_dir(),
+        // Windows has no state folder; the local (not roaming) app data is its place.
+        Folder::State => base.state_dir().unwrap_or_else(|| base.cache_dir()),
+    };
+    Some(dir.join("aadsts-wizard"))
+}
+
+/// The user's home folder, for `~/` in the config file: `$HOME`, or the user database's
+/// entry when it is unset or empty (on Windows, the profile folder).
+pub fn home_dir() -> Option<PathBuf> {
+    etcetera::home_dir().ok().filter(|h| h.is_absolute())
+}
+
+/// How copied text reaches the clipboard: `copy:` in the config file, `--copy` on the command
+/// line, and what the clipboard code decides by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum CopyMode {
-    /// The system clipboard, or OSC 52 when there is none (over SSH, say).
+    /// The system clipboard; tmux's buffer inside tmux; OSC 52 over SSH or without a display.
     #[default]
     Auto,
+    /// The system clipboard only.
     System,
+    /// OSC 52 only: the terminal's clipboard, through SSH and tmux.
     Osc52,
     /// Never copy; commands stay on screen.
     None,
-}
-
-impl CopyMode {
-    pub fn parse(text: &str) -> Option<CopyMode> {
-        match text {
-            "auto" => Some(CopyMode::Auto),
-            "system" => Some(CopyMode::System),
-            "osc52" => Some(CopyMode::Osc52),
-            "none" => Some(CopyMode::None),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CopyMode::Auto => "auto",
-            CopyMode::System => "system",
-            CopyMode::Osc52 => "osc52",
-            CopyMode::None => "none",
-        }
-    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -303,15 +300,24 @@ mod tests {
     }
 
     #[test]
-    fn copy_modes_parse_both_ways() {
-        for m in [
-            CopyMode::Auto,
-            CopyMode::System,
-            CopyMode::Osc52,
-            CopyMode::None,
-        ] {
-            assert_eq!(CopyMode::parse(m.as_str()), Some(m));
+    fn copy_modes_have_the_same_names_in_the_file_and_on_the_command_line() {
+        use clap::ValueEnum;
+        for m in CopyMode::value_variants() {
+            let name = m
+                .to_possible_value()
+                .expect("not skipped")
+                .get_name()
+                .to_string();
+            let from_file: CopyMode = serde_yaml::from_str(&name).expect(&name);
+            assert_eq!(from_file, *m);
+            assert_eq!(CopyMode::from_str(&name, false), Ok(*m));
         }
-        assert_eq!(CopyMode::parse("clipboard"), None);
+        let names: Vec<String> = CopyMode::value_variants()
+            .iter()
+            .filter_map(|m| m.to_possible_value())
+            .map(|v| v.get_name().to_string())
+            .collect();
+        assert_eq!(names, ["auto", "system", "osc52", "none"]);
+        assert!(CopyMode::from_str("clipboard", false).is_err());
     }
 }

@@ -55,14 +55,14 @@ impl Kind {
     }
 
     /// Check a value typed by the user; the error says what is expected.
-    pub fn check(self, value: &str) -> Result<(), String> {
+    pub fn check(self, value: &str) -> Result<(), Expected> {
         // No kind takes control characters or bidi overrides: a value ends up in a command
         // that is copied and pasted into a shell.
         if value
             .chars()
             .any(|c| c == '\t' || c == '\n' || crate::text::is_unsafe(c))
         {
-            return Err("printable text on one line (no control characters)".to_string());
+            return Err(Expected::OneLine);
         }
         let ok = match self {
             Kind::Guid => is_guid(value),
@@ -77,17 +77,24 @@ impl Kind {
         if ok {
             Ok(())
         } else {
-            Err(match self {
-                Kind::Guid => "a GUID such as 11111111-2222-3333-4444-555555555555".to_string(),
-                Kind::Upn => "a user principal name such as user@contoso.com".to_string(),
-                Kind::Domain => "a domain name such as contoso.onmicrosoft.com".to_string(),
-                Kind::Tenant => {
-                    "a tenant ID (GUID) or domain such as contoso.onmicrosoft.com".to_string()
-                }
-                Kind::Text | Kind::Secret => "a single line of text".to_string(),
-            })
+            Err(Expected::Kind(self))
         }
     }
+}
+
+/// What a value should have been, when [`Kind::check`] refuses it; reads after "is not".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Expected {
+    #[error("printable text on one line (no control characters)")]
+    OneLine,
+    #[error("{}", match .0 {
+        Kind::Guid => "a GUID such as 11111111-2222-3333-4444-555555555555",
+        Kind::Upn => "a user principal name such as user@contoso.com",
+        Kind::Domain => "a domain name such as contoso.onmicrosoft.com",
+        Kind::Tenant => "a tenant ID (GUID) or domain such as contoso.onmicrosoft.com",
+        Kind::Text | Kind::Secret => "a single line of text",
+    })]
+    Kind(Kind),
 }
 
 /// `8-4-4-4-12` hexadecimal digits.

@@ -41,6 +41,20 @@ impl PartialEq for History {
 }
 impl Eq for History {}
 
+/// Why a history file's text was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error("not UTF-8 ({0})")]
+    NotUtf8(#[from] std::str::Utf8Error),
+    #[error("line {} column {}: {source}", .source.line(), .source.column())]
+    Json {
+        #[from]
+        source: serde_json::Error,
+    },
+    #[error("written by a newer version (format {0})")]
+    Newer(u32),
+}
+
 /// Whether a value may be written down at all.
 fn storable(name: &str, value: &str) -> bool {
     !name.is_empty()
@@ -51,16 +65,20 @@ fn storable(name: &str, value: &str) -> bool {
 }
 
 impl History {
+    /// Read the history file's bytes; see [`History::parse`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<History, HistoryError> {
+        History::parse(std::str::from_utf8(bytes)?)
+    }
+
     /// Read the history file's text. A file we cannot read is reported, never fatal: the
     /// caller warns and starts empty. Values that could not have come from us are dropped.
-    pub fn parse(text: &str) -> Result<History, String> {
+    pub fn parse(text: &str) -> Result<History, HistoryError> {
         if text.trim().is_empty() {
             return Ok(History::default());
         }
-        let mut h: History = serde_json::from_str(text)
-            .map_err(|e| format!("line {} column {}: {e}", e.line(), e.column()))?;
+        let mut h: History = serde_json::from_str(text)?;
         if h.version > 1 {
-            return Err(format!("written by a newer version (format {})", h.version));
+            return Err(HistoryError::Newer(h.version));
         }
         for (name, list) in h.values.iter_mut() {
             list.retain(|v| storable(name, v));
@@ -232,7 +250,9 @@ mod tests {
         ] {
             assert!(History::parse(bad).is_err(), "{bad:?}");
         }
-        let e = History::parse("{\n  \"version\": 1,\n  oops\n}").expect_err("bad");
+        let e = History::parse("{\n  \"version\": 1,\n  oops\n}")
+            .expect_err("bad")
+            .to_string();
         assert!(e.starts_with("line 3 column"), "{e}");
     }
 

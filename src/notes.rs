@@ -50,30 +50,42 @@ pub fn redacted(flow: &Flow, values: &Values) -> Values {
 
 /// `secs` since the Unix epoch as `2026-11-21T03:12:44Z`.
 pub fn utc_time(secs: u64) -> String {
-    let (year, month, day, h, m, s) = civil(secs);
-    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}Z")
+    let t = civil(secs);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 /// The file a note of `code` taken at `secs` is saved as: `aadsts-50012-20261121T031244Z.md`
 /// (no colons, so the name is valid on every file system).
 pub fn file_name(code: u32, secs: u64) -> String {
-    let (year, month, day, h, m, s) = civil(secs);
-    format!("aadsts-{code}-{year:04}{month:02}{day:02}T{h:02}{m:02}{s:02}Z.md")
+    let t = civil(secs);
+    format!(
+        "aadsts-{code}-{:04}{:02}{:02}T{:02}{:02}{:02}Z.md",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
-/// Civil UTC date and time from seconds since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil(secs: u64) -> (i64, i64, i64, u64, u64, u64) {
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day, rem / 3600, rem % 3600 / 60, rem % 60)
+/// The UTC date and time `secs` after 1970-01-01. A time past the year 9999 (only a garbled
+/// timestamp, such as a pasted `/Date(...)/`, gets there) is the last second of 9999.
+fn civil(secs: u64) -> time::PrimitiveDateTime {
+    i64::try_from(secs)
+        .ok()
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .map_or(time::PrimitiveDateTime::MAX, |t| {
+            time::PrimitiveDateTime::new(t.date(), t.time())
+        })
 }
 
 /// Text from a flow or a paste, made safe for one Markdown line.
@@ -208,4 +220,27 @@ pub fn markdown(s: &Session) -> String {
     }
     // One sanitiser for everything a note holds (flow text, pasted ids, values).
     crate::text::clean_keep_newlines(&md)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_utc_calendar_dates() {
+        for (secs, want) in [
+            (0, "1970-01-01T00:00:00Z"),
+            (1_795_230_764, "2026-11-21T03:12:44Z"),
+            (951_782_400, "2000-02-29T00:00:00Z"), // a leap day in a century leap year
+            (4_107_542_399, "2100-02-28T23:59:59Z"), // 2100 is no leap year
+            (4_107_542_400, "2100-03-01T00:00:00Z"),
+            (u64::MAX, "9999-12-31T23:59:59Z"),
+        ] {
+            assert_eq!(utc_time(secs), want, "{secs}");
+        }
+        assert_eq!(
+            file_name(50012, 1_795_230_764),
+            "aadsts-50012-20261121T031244Z.md"
+        );
+    }
 }

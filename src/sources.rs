@@ -19,9 +19,10 @@ pub struct FlowDirs {
     pub cli: Vec<PathBuf>,
 }
 
-/// `$XDG_CONFIG_HOME/aadsts-wizard` (or `~/.config/aadsts-wizard`).
+/// `$XDG_CONFIG_HOME/aadsts-wizard` (or `~/.config/aadsts-wizard`; `%APPDATA%\aadsts-wizard`
+/// on Windows).
 pub fn config_dir() -> Option<PathBuf> {
-    aadsts_wizard::config::app_dir("XDG_CONFIG_HOME", ".config")
+    aadsts_wizard::config::app_dir(aadsts_wizard::config::Folder::Config)
 }
 
 /// A config file is a few lines; the parser refuses more than 64 KB anyway.
@@ -58,7 +59,7 @@ pub fn config() -> (Config, Option<String>) {
             );
         }
     };
-    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let home = aadsts_wizard::config::home_dir();
     match Config::from_yaml(&path, &text, home.as_deref()) {
         Ok(c) => (c, None),
         Err(e) => (Config::default(), Some(format!("{e}; using the defaults"))),

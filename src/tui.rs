@@ -6,6 +6,7 @@ pub mod clipboard;
 pub mod keys;
 pub mod signins;
 pub mod store;
+pub mod theme;
 pub mod update;
 pub mod view;
 
@@ -69,14 +70,25 @@ pub struct Options {
     pub signins: Option<(String, Box<crate::signins::Tally>)>,
 }
 
+/// The terminal itself, whatever stdin and stdout are: `/dev/tty` on Unix, the console's input
+/// and output buffers on Windows.
+#[cfg(unix)]
+pub const TERMINAL_IN: &str = "/dev/tty";
+#[cfg(unix)]
+pub const TERMINAL_OUT: &str = "/dev/tty";
+#[cfg(not(unix))]
+pub const TERMINAL_IN: &str = "CONIN$";
+#[cfg(not(unix))]
+pub const TERMINAL_OUT: &str = "CONOUT$";
+
 /// Set when stdout is not the terminal (`cmd=$(aadsts-wizard --print)`): then the wizard draws
-/// on `/dev/tty`, so what is printed stays clean. The panic hook reads it too.
+/// on [`TERMINAL_OUT`], so what is printed stays clean. The panic hook reads it too.
 static DRAW_ON_TTY: AtomicBool = AtomicBool::new(false);
 
 /// The terminal the wizard draws on.
 fn screen() -> Box<dyn Write + Send> {
     if DRAW_ON_TTY.load(Ordering::Relaxed)
-        && let Ok(tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty")
+        && let Ok(tty) = std::fs::OpenOptions::new().write(true).open(TERMINAL_OUT)
     {
         return Box::new(tty);
     }
@@ -283,6 +295,14 @@ impl Loading {
 /// shells do and `$(aadsts-wizard --print)` can tell an interrupted run from a chosen command.
 pub static ENDED_BY_SIGNAL: AtomicUsize = AtomicUsize::new(0);
 
+/// What a lost terminal counts as: SIGHUP, so the run exits with 129 as a hung-up shell job.
+#[cfg(unix)]
+const HANGUP: usize = signal_hook::consts::SIGHUP as usize;
+/// Windows has no SIGHUP (nor a check for a lost console: see `terminal_gone`); 1 keeps the
+/// exit status the same everywhere.
+#[cfg(not(unix))]
+const HANGUP: usize = 1;
+
 /// Whether the controlling terminal has gone away (SSH dropped, tmux session killed, window
 /// closed): the terminal answers `tcgetattr` with an error once it is hung up. Reads would
 /// then return at once forever, so the wizard leaves instead of spinning.
@@ -315,7 +335,11 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
         flag
     };
     ENDED_BY_SIGNAL.store(0, Ordering::Relaxed);
-    let tty = std::fs::File::open("/dev/tty").ok();
+    // Watched for a hang-up (Unix only; see `terminal_gone`).
+    #[cfg(unix)]
+    let tty = std::fs::File::open(TERMINAL_IN).ok();
+    #[cfg(not(unix))]
+    let tty: Option<std::fs::File> = None;
     DRAW_ON_TTY.store(!std::io::stdout().is_terminal(), Ordering::Relaxed);
     // Restore the screen first, so the panic message lands on a normal terminal.
     let previous = std::panic::take_hook();
@@ -329,7 +353,9 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
     app.print_mode = opts.print;
     app.toast = opts.toast;
     app.shell = opts.shell.unwrap_or(app.shell);
-    app.color &= !opts.no_color;
+    if opts.no_color {
+        app.theme.color = false;
+    }
     app.mouse = opts.mouse;
     if let Some(path) = &opts.history {
         let (history, warning) = store::load_history(path);
@@ -372,6 +398,9 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
         .context("setting up the terminal")?;
     let mut clipboard: Option<clipboard::Clipboard> = None;
 
+    // Only in debug builds, for the pseudo-terminal tests in tests/e2e.rs: panic after the
+    // first frame, to check that the terminal is restored.
+    #[cfg(debug_assertions)]
     let test_panic = std::env::var_os("AADSTS_WIZARD_TEST_PANIC").is_some();
     let events = spawn_reader();
     let mut pending: std::collections::VecDeque<Event> = std::collections::VecDeque::new();
@@ -388,7 +417,7 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
             suspend_and_resume(&mut terminal, app.mouse)?;
         }
         if terminal_gone(tty.as_ref()) {
-            ENDED_BY_SIGNAL.store(signal_hook::consts::SIGHUP as usize, Ordering::Relaxed);
+            ENDED_BY_SIGNAL.store(HANGUP, Ordering::Relaxed);
             break;
         }
         if let Some(l) = &loading {
@@ -417,12 +446,12 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
                 // A terminal that hung up between our checks fails the write (EIO): that is
                 // the terminal going away, not an error to report on it.
                 if terminal_gone(tty.as_ref()) {
-                    ENDED_BY_SIGNAL.store(signal_hook::consts::SIGHUP as usize, Ordering::Relaxed);
+                    ENDED_BY_SIGNAL.store(HANGUP, Ordering::Relaxed);
                     break;
                 }
                 return Err(e).context("drawing");
             }
-            // Only for the pseudo-terminal test in tests/e2e.rs: is the terminal restored on panic?
+            #[cfg(debug_assertions)]
             if test_panic {
                 panic!("AADSTS_WIZARD_TEST_PANIC is set");
             }
@@ -495,15 +524,14 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
                     match store::save_history(path, &app.history) {
                         // What the file holds now, other wizards' values included.
                         Ok(merged) => app.history = merged,
-                        Err(e) => app.toast = Some(e),
+                        Err(e) => app.toast = Some(e.to_string()),
                     }
                 }
                 None
             }
         };
         if let Some(text) = copy {
-            let cb =
-                clipboard.get_or_insert_with(|| clipboard::Clipboard::new(opts.copy_mode.as_str()));
+            let cb = clipboard.get_or_insert_with(|| clipboard::Clipboard::new(opts.copy_mode));
             let mut out = screen();
             let result = cb.copy(&text, &mut out);
             let _ = out.flush();

@@ -2,7 +2,8 @@
 //! invalid UTF-8, symlink loops, a FIFO. Each gets a clear `file:line:col: message`, the good
 //! flow next to them still loads, and nothing hangs or eats memory. Timings are printed (run
 //! with `--nocapture`), never asserted: a slow machine must not fail the build; a hang is
-//! caught by a generous deadline instead.
+//! caught by a generous deadline instead. Unix only: symlinks, FIFOs and `/dev/zero`.
+#![cfg(unix)]
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

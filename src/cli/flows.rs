@@ -296,15 +296,17 @@ fn flow_text(flow: &Flow) -> String {
     s
 }
 
-/// Read `--evidence FILE|-` (at most [`evidence::MAX_BYTES`]); the error is one line.
-fn read_evidence(path: &str) -> Result<evidence::Document, String> {
+/// Read `--evidence FILE|-` (at most [`evidence::MAX_BYTES`]); the error, shown with `{:#}`,
+/// is one line.
+fn read_evidence(path: &str) -> Result<evidence::Document> {
+    use anyhow::Context;
     let text = if path == "-" {
         evidence::read_bounded(std::io::stdin().lock())
     } else {
         std::fs::File::open(path).and_then(evidence::read_bounded)
     }
-    .map_err(|e| format!("--evidence {path}: {e}"))?;
-    evidence::read(&text).map_err(|e| format!("--evidence {path}: {e}"))
+    .with_context(|| format!("--evidence {path}"))?;
+    evidence::read(&text).with_context(|| format!("--evidence {path}"))
 }
 
 /// The flow's placeholders the event can fill, not already given with --var.
@@ -328,8 +330,8 @@ pub fn walk(args: WalkArgs, cli_paths: &sources::FlowDirs) -> Result<ExitCode> {
     let doc = match args.evidence.as_deref().map(read_evidence) {
         None => None,
         Some(Ok(doc)) => Some(doc),
-        Some(Err(msg)) => {
-            errln!("error: {msg}");
+        Some(Err(e)) => {
+            errln!("error: {e:#}");
             return Ok(ExitCode::from(2));
         }
     };

@@ -2,7 +2,8 @@
 //! wizard: the name must be a placeholder the flows declare, the value must suit its kind.
 
 use crate::command::Values;
-use crate::flow::Placeholder;
+use crate::flow::library::Library;
+use crate::flow::{Expected, Placeholder};
 
 /// Why a `--var` was refused; every message lists the names that are accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -22,7 +23,7 @@ pub enum VarError {
     Invalid {
         name: String,
         value: String,
-        expected: String,
+        expected: Expected,
         names: Vec<String>,
     },
 }
@@ -72,10 +73,7 @@ pub fn parse(placeholders: &[Placeholder], vars: &[String]) -> Result<Values, Va
                 names,
             });
         }
-        let checks: Vec<Result<(), String>> =
-            declared.iter().map(|p| p.kind.check(value)).collect();
-        if !checks.iter().any(Result::is_ok) {
-            let expected = checks.into_iter().find_map(Result::err).unwrap_or_default();
+        if let Err(expected) = check(&declared, value) {
             return Err(VarError::Invalid {
                 name: name.to_string(),
                 value: value.to_string(),
@@ -86,6 +84,35 @@ pub fn parse(placeholders: &[Placeholder], vars: &[String]) -> Result<Values, Va
         values.insert(name.to_string(), value.to_string());
     }
     Ok(values)
+}
+
+/// The wizard's `--var`s: checked against the flow that serves `code` (its own, or the
+/// triage flow), or against every flow's names when no code is opened.
+pub fn parse_for(
+    library: &Library,
+    code: Option<u32>,
+    vars: &[String],
+) -> Result<Values, VarError> {
+    match code.and_then(|c| library.for_code_or_fallback(c)) {
+        Some(flow) => parse(&flow.placeholders, vars),
+        None => parse(&library.placeholders(), vars),
+    }
+}
+
+/// Check `value` for a name declared by `declared` (one placeholder, or the same name in
+/// several flows): it must suit one of their kinds. The error names what the first expects.
+/// The wizard's values form and `--var` check values through this.
+pub fn check(declared: &[&Placeholder], value: &str) -> Result<(), Expected> {
+    let mut first = None;
+    for p in declared {
+        match p.kind.check(value) {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                first.get_or_insert(e);
+            }
+        }
+    }
+    first.map_or(Ok(()), Err)
 }
 
 /// The accepted name closest to a typo: same letters without hyphens, or one edit away.

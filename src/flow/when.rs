@@ -22,6 +22,44 @@ pub struct Condition {
     pub fields: Vec<String>,
 }
 
+/// Why a `when:` condition was refused; one line, for the validator.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConditionError {
+    /// JMESPath's own first line (its `Display` adds a caret drawing below).
+    #[error("condition '{text}' does not parse: {reason}")]
+    Syntax { text: String, reason: String },
+    #[error("condition '{text}': {problem}")]
+    Field { text: String, problem: FieldProblem },
+    #[error("condition '{text}' names no sign-in field, so it never depends on the event")]
+    NoField { text: String },
+}
+
+/// What is wrong with a field or function a condition names.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FieldProblem {
+    /// A top-level name the sign-in schema lacks, with a field differing only in case.
+    #[error("'{name}' is not a field of a sign-in event{}", match .hint {
+        Some(f) => format!("; did you mean '{f}'?"),
+        None => String::new(),
+    })]
+    Unknown { name: String, hint: Option<String> },
+    #[error("'{path}' is not a field of a sign-in event")]
+    UnknownNested { path: String },
+    #[error("'{path}' is a list; write '{path}[].{name}' or filter it with '{path}[?...]'")]
+    FieldOfList { path: String, name: String },
+    #[error("'{path}' has no field '{name}'")]
+    FieldOfScalar { path: String, name: String },
+    #[error("'{name}' is not a JMESPath function")]
+    NoSuchFunction { name: String },
+}
+
+/// The loader keeps problems as text with a position (`FlowError`).
+impl From<ConditionError> for String {
+    fn from(e: ConditionError) -> String {
+        e.to_string()
+    }
+}
+
 /// What a condition says about an event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Truth {
@@ -33,18 +71,22 @@ pub enum Truth {
 
 impl Condition {
     /// Parse and check `text`; the error is one line for the validator.
-    pub fn parse(text: &str) -> Result<Condition, String> {
-        let expr = jmespath::compile(text)
-            .map_err(|e| format!("condition '{text}' does not parse: {}", one_line(&e)))?;
+    pub fn parse(text: &str) -> Result<Condition, ConditionError> {
+        let expr = jmespath::compile(text).map_err(|e| ConditionError::Syntax {
+            text: text.to_string(),
+            reason: one_line(&e),
+        })?;
         let mut fields = Vec::new();
-        check(expr.as_ast(), &Ctx::Root, &mut fields)
-            .map_err(|e| format!("condition '{text}': {e}"))?;
+        check(expr.as_ast(), &Ctx::Root, &mut fields).map_err(|problem| ConditionError::Field {
+            text: text.to_string(),
+            problem,
+        })?;
         fields.sort();
         fields.dedup();
         if fields.is_empty() {
-            return Err(format!(
-                "condition '{text}' names no sign-in field, so it never depends on the event"
-            ));
+            return Err(ConditionError::NoField {
+                text: text.to_string(),
+            });
         }
         Ok(Condition {
             text: text.to_string(),
@@ -148,16 +190,15 @@ fn ctx_for(path: String, kind: Kind) -> Ctx {
     }
 }
 
-fn field(ctx: &Ctx, name: &str, fields: &mut Vec<String>) -> Result<Ctx, String> {
+fn field(ctx: &Ctx, name: &str, fields: &mut Vec<String>) -> Result<Ctx, FieldProblem> {
     match ctx {
         Ctx::Root => {
-            let kind = schema::field_kind(name).ok_or_else(|| {
-                let hint = schema::FIELDS
+            let kind = schema::field_kind(name).ok_or_else(|| FieldProblem::Unknown {
+                name: name.to_string(),
+                hint: schema::FIELDS
                     .iter()
                     .find(|(f, _)| f.eq_ignore_ascii_case(name))
-                    .map(|(f, _)| format!("; did you mean '{f}'?"))
-                    .unwrap_or_default();
-                format!("'{name}' is not a field of a sign-in event{hint}")
+                    .map(|(f, _)| f.to_string()),
             })?;
             fields.push(name.to_string());
             Ok(ctx_for(name.to_string(), kind))
@@ -165,7 +206,7 @@ fn field(ctx: &Ctx, name: &str, fields: &mut Vec<String>) -> Result<Ctx, String>
         Ctx::Obj(p) => {
             let path = format!("{p}.{name}");
             let kind = schema::nested_kind(&path)
-                .ok_or_else(|| format!("'{path}' is not a field of a sign-in event"))?;
+                .ok_or_else(|| FieldProblem::UnknownNested { path: path.clone() })?;
             // The object itself is recorded already; its field is what must be present.
             fields.retain(|f| f != p);
             fields.push(path.clone());
@@ -174,13 +215,17 @@ fn field(ctx: &Ctx, name: &str, fields: &mut Vec<String>) -> Result<Ctx, String>
         Ctx::Elem(p) => {
             let path = format!("{p}[].{name}");
             let kind = schema::nested_kind(&path)
-                .ok_or_else(|| format!("'{path}' is not a field of a sign-in event"))?;
+                .ok_or_else(|| FieldProblem::UnknownNested { path: path.clone() })?;
             Ok(ctx_for(path, kind))
         }
-        Ctx::List(p) => Err(format!(
-            "'{p}' is a list; write '{p}[].{name}' or filter it with '{p}[?...]'"
-        )),
-        Ctx::Scalar(p) => Err(format!("'{p}' has no field '{name}'")),
+        Ctx::List(p) => Err(FieldProblem::FieldOfList {
+            path: p.clone(),
+            name: name.to_string(),
+        }),
+        Ctx::Scalar(p) => Err(FieldProblem::FieldOfScalar {
+            path: p.clone(),
+            name: name.to_string(),
+        }),
         Ctx::Any => Ok(Ctx::Any),
     }
 }
@@ -193,7 +238,11 @@ fn element(ctx: &Ctx) -> Ctx {
 }
 
 /// Walk the expression, checking every field name against the sign-in schema.
-fn check(ast: &jmespath::ast::Ast, ctx: &Ctx, fields: &mut Vec<String>) -> Result<Ctx, String> {
+fn check(
+    ast: &jmespath::ast::Ast,
+    ctx: &Ctx,
+    fields: &mut Vec<String>,
+) -> Result<Ctx, FieldProblem> {
     use jmespath::ast::Ast;
     Ok(match ast {
         Ast::Field { name, .. } => field(ctx, name, fields)?,
@@ -233,7 +282,9 @@ fn check(ast: &jmespath::ast::Ast, ctx: &Ctx, fields: &mut Vec<String>) -> Resul
         }
         Ast::Function { name, args, .. } => {
             if jmespath::DEFAULT_RUNTIME.get_function(name).is_none() {
-                return Err(format!("'{name}' is not a JMESPath function"));
+                return Err(FieldProblem::NoSuchFunction {
+                    name: name.to_string(),
+                });
             }
             let mut first = None;
             for a in args {
@@ -329,7 +380,7 @@ mod tests {
             ("`true`", "names no sign-in field"),
         ];
         for (text, want) in bad {
-            let e = Condition::parse(text).expect_err(text);
+            let e = Condition::parse(text).expect_err(text).to_string();
             assert!(e.contains(want), "{text}: {e}");
             assert!(!e.contains('\n'), "{e}");
         }

@@ -8,6 +8,7 @@ use crate::flow::{Command, Flow, Kind, Node, NodeId, Step};
 use crate::history::History;
 use crate::notes::{Ids, Session};
 use crate::search::{Hit, Searcher};
+use crate::tui::theme::Theme;
 
 /// Everything loaded once at start.
 pub struct Data {
@@ -193,7 +194,7 @@ pub struct Field {
 
 impl Field {
     /// `Err(expected)` when the input is not empty and not valid for its kind.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), crate::flow::Expected> {
         if self.input.is_empty() {
             Ok(())
         } else {
@@ -279,8 +280,8 @@ pub struct App<'d> {
     pub history: History,
     /// Whether typed values are remembered (`--no-history`, `history: false`).
     pub remember: bool,
-    /// Colours on (off with `NO_COLOR` or `color: false`).
-    pub color: bool,
+    /// Colours, or none (`NO_COLOR`, `color: false`).
+    pub theme: Theme,
     /// `--print`: choosing a command quits and prints it.
     pub print_mode: bool,
     /// The command to print after the terminal is restored.
@@ -302,7 +303,7 @@ impl<'d> App<'d> {
             shell: Shell::Az,
             history: History::default(),
             remember: false,
-            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            theme: Theme::from_env(),
             toast: None,
             copying: None,
             mouse: false,

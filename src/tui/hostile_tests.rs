@@ -229,7 +229,12 @@ fn screens(d: &Data) -> Vec<(&'static str, App<'_>)> {
     // Toasts with hostile text: a copy that failed, one that worked, a start-up message.
     let mut app = App::new(d);
     app.open(7000222);
-    update(&mut app, Msg::Copied(Err(HOSTILE.to_string())));
+    update(
+        &mut app,
+        Msg::Copied(Err(crate::tui::clipboard::CopyError::System(
+            HOSTILE.to_string(),
+        ))),
+    );
     out.push(("toast error", app));
     let mut app = App::new(d);
     update(&mut app, Msg::Copied(Ok(HOSTILE.to_string())));

@@ -350,6 +350,309 @@ pub fn help_text() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::Catalog;
+    use crate::flow::library::{Library, Origin, SourceFile};
+    use crate::search::Searcher;
+    use crate::tui::app::{Confirm, Data, ValuesForm};
+
+    fn data() -> Data {
+        let (f, s) = crate::embedded::CATALOG;
+        let catalog = Catalog::from_yaml(f, s).expect("embedded catalog");
+        let triage = SourceFile {
+            path: "flows/triage.yaml".into(),
+            text: include_str!("../../flows/triage.yaml").into(),
+            origin: Origin::BuiltIn,
+        };
+        let library = Library::build(&catalog, &[triage]);
+        assert!(library.problems.is_empty(), "{:?}", library.problems);
+        Data {
+            catalog,
+            library,
+            searcher: Searcher::new(),
+        }
+    }
+
+    /// Where the keys are pressed.
+    #[derive(Clone, Copy, Debug)]
+    enum Mode {
+        EmptyQuery,
+        Query,
+        Flow,
+        Help,
+        Confirm,
+        Values,
+        Paste,
+    }
+
+    fn app_in(d: &Data, mode: Mode) -> App<'_> {
+        let mut app = App::new(d);
+        if !matches!(mode, Mode::EmptyQuery | Mode::Query) {
+            assert!(app.open(50012), "the triage flow opens any code");
+        }
+        match mode {
+            Mode::EmptyQuery | Mode::Flow => {}
+            Mode::Query => app.search.query = "ab".to_string(),
+            Mode::Help => app.overlay = Some(Overlay::Help { scroll: 0 }),
+            Mode::Confirm => {
+                app.overlay = Some(Overlay::Confirm(Confirm {
+                    text: "az ad app credential reset".into(),
+                    title: "Reset".into(),
+                    shown: "az ad app credential reset".into(),
+                }));
+            }
+            Mode::Values => {
+                app.overlay = Some(Overlay::Values(ValuesForm {
+                    fields: Vec::new(),
+                    on_screen: 0,
+                    all: false,
+                    selected: 0,
+                }));
+            }
+            Mode::Paste => app.overlay = Some(Overlay::Paste(String::new())),
+        }
+        app
+    }
+
+    /// `ctrl-c`, `enter`, `backtab`, `f1`, `space`, or one character (`E` comes with Shift,
+    /// as terminals send it).
+    fn key(spec: &str) -> KeyEvent {
+        let (mods, name) = match spec.strip_prefix("ctrl-") {
+            Some(rest) => (KeyModifiers::CONTROL, rest),
+            None => (KeyModifiers::NONE, spec),
+        };
+        let code = match name {
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "home" => KeyCode::Home,
+            "pgup" => KeyCode::PageUp,
+            "pgdn" => KeyCode::PageDown,
+            "enter" => KeyCode::Enter,
+            "esc" => KeyCode::Esc,
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "bs" => KeyCode::Backspace,
+            "del" => KeyCode::Delete,
+            "space" => KeyCode::Char(' '),
+            f if f.len() > 1 && f.starts_with('f') => KeyCode::F(f[1..].parse().expect("F key")),
+            c if c.chars().count() == 1 => KeyCode::Char(c.chars().next().expect("one char")),
+            other => panic!("unknown key spec {other}"),
+        };
+        let shift = matches!(code, KeyCode::BackTab)
+            || matches!(code, KeyCode::Char(c) if c.is_ascii_uppercase());
+        let mods = if shift {
+            mods | KeyModifiers::SHIFT
+        } else {
+            mods
+        };
+        KeyEvent::new(code, mods)
+    }
+
+    fn check(mode: Mode, table: &[(&str, Option<Msg>)]) {
+        let d = data();
+        let app = app_in(&d, mode);
+        for (spec, want) in table {
+            assert_eq!(msg_for_key(&app, key(spec)), *want, "{spec} in {mode:?}");
+        }
+    }
+
+    /// Ctrl keys mean the same everywhere, overlays included; other Ctrl keys mean nothing.
+    #[test]
+    fn ctrl_keys_work_in_every_mode() {
+        use Msg::*;
+        let table = [
+            ("ctrl-c", Some(Quit)),
+            ("ctrl-q", Some(Quit)),
+            ("ctrl-n", Some(Down)),
+            ("ctrl-p", Some(Up)),
+            ("ctrl-u", Some(ClearQuery)),
+            ("ctrl-v", Some(OpenPaste)),
+            ("ctrl-r", Some(Recall)),
+            ("ctrl-x", Some(ForgetHistory)),
+            ("ctrl-o", Some(ToggleAllValues)),
+            ("ctrl-a", None),
+            ("ctrl-z", None),
+            ("ctrl-enter", None),
+        ];
+        for mode in [
+            Mode::EmptyQuery,
+            Mode::Query,
+            Mode::Flow,
+            Mode::Help,
+            Mode::Confirm,
+            Mode::Values,
+            Mode::Paste,
+        ] {
+            check(mode, &table);
+        }
+    }
+
+    #[test]
+    fn search_keys() {
+        use Msg::*;
+        let shared = [
+            ("up", Some(Up)),
+            ("down", Some(Down)),
+            ("pgup", Some(PageUp)),
+            ("pgdn", Some(PageDown)),
+            ("enter", Some(Choose)),
+            ("esc", Some(Back)),
+            ("f1", Some(Help)),
+            ("bs", Some(Erase)),
+            ("tab", Some(ToggleShell)),
+            // Letters, digits and punctuation are the query, `j`, `k`, `s`, `p` included.
+            ("a", Some(Input('a'))),
+            ("j", Some(Input('j'))),
+            ("k", Some(Input('k'))),
+            ("s", Some(Input('s'))),
+            ("p", Some(Input('p'))),
+            ("7", Some(Input('7'))),
+            ("E", Some(Input('E'))),
+            ("space", Some(Input(' '))),
+            // Unknown keys mean nothing.
+            ("left", None),
+            ("right", None),
+            ("home", None),
+            ("del", None),
+            ("backtab", None),
+            ("f2", None),
+        ];
+        check(Mode::EmptyQuery, &shared);
+        check(Mode::Query, &shared);
+        // `?` and `q` are commands only while the query is empty.
+        check(Mode::EmptyQuery, &[("?", Some(Help)), ("q", Some(Quit))]);
+        check(
+            Mode::Query,
+            &[("?", Some(Input('?'))), ("q", Some(Input('q')))],
+        );
+    }
+
+    #[test]
+    fn flow_keys() {
+        use Msg::*;
+        let mut table: Vec<(&str, Option<Msg>)> = vec![
+            ("up", Some(Up)),
+            ("down", Some(Down)),
+            ("k", Some(Up)),
+            ("j", Some(Down)),
+            ("pgup", Some(PageUp)),
+            ("pgdn", Some(PageDown)),
+            ("space", Some(PageDown)),
+            ("enter", Some(Choose)),
+            ("esc", Some(Back)),
+            ("left", Some(Back)),
+            ("bs", Some(Back)),
+            ("f1", Some(Help)),
+            ("?", Some(Help)),
+            ("/", Some(OpenSearch)),
+            ("r", Some(Restart)),
+            ("c", Some(Copy)),
+            ("y", Some(Copy)),
+            ("a", Some(CopyAll)),
+            ("u", Some(CopyLink)),
+            ("i", Some(CopyIds)),
+            ("e", Some(ExportNotes)),
+            ("E", Some(CopyNotes)),
+            ("v", Some(EditValues)),
+            ("w", Some(ToggleWhy)),
+            ("m", Some(ToggleMouse)),
+            ("p", Some(OpenPaste)),
+            ("q", Some(Quit)),
+            ("tab", Some(ToggleShell)),
+            ("backtab", Some(ToggleShell)),
+            ("s", Some(ToggleShell)),
+            // Unknown keys mean nothing.
+            ("0", None),
+            ("x", None),
+            ("z", None),
+            ("C", None),
+            ("right", None),
+            ("home", None),
+            ("del", None),
+            ("f2", None),
+        ];
+        let digits = ["1", "2", "3", "4", "5", "6", "7", "8", "9"];
+        for (n, d) in digits.iter().enumerate() {
+            table.push((d, Some(Digit(n + 1))));
+        }
+        check(Mode::Flow, &table);
+    }
+
+    /// Help takes every key: scrolling keys scroll, any other closes it.
+    #[test]
+    fn help_keys() {
+        use Msg::*;
+        check(
+            Mode::Help,
+            &[
+                ("up", Some(Up)),
+                ("k", Some(Up)),
+                ("down", Some(Down)),
+                ("j", Some(Down)),
+                ("pgup", Some(PageUp)),
+                ("pgdn", Some(PageDown)),
+                ("space", Some(PageDown)),
+                ("esc", Some(Help)),
+                ("enter", Some(Help)),
+                ("q", Some(Help)),
+                ("f1", Some(Help)),
+                ("left", Some(Help)),
+            ],
+        );
+    }
+
+    /// A state-changing command waits for a second `c` (or `y`, Enter); any other key cancels.
+    #[test]
+    fn confirm_keys() {
+        use Msg::*;
+        check(
+            Mode::Confirm,
+            &[
+                ("c", Some(Copy)),
+                ("y", Some(Copy)),
+                ("enter", Some(Choose)),
+                ("esc", Some(Back)),
+                ("n", Some(Back)),
+                ("q", Some(Back)),
+                ("C", Some(Back)),
+                ("down", Some(Back)),
+                ("f1", Some(Back)),
+            ],
+        );
+    }
+
+    /// The values form and the paste box take text; Tab moves between fields.
+    #[test]
+    fn text_box_keys() {
+        use Msg::*;
+        let table = [
+            ("up", Some(Up)),
+            ("down", Some(Down)),
+            ("pgup", Some(PageUp)),
+            ("pgdn", Some(PageDown)),
+            ("enter", Some(Choose)),
+            ("esc", Some(Back)),
+            ("f1", Some(Help)),
+            ("bs", Some(Erase)),
+            ("tab", Some(Down)),
+            ("backtab", Some(Up)),
+            ("q", Some(Input('q'))),
+            ("c", Some(Input('c'))),
+            ("?", Some(Input('?'))),
+            ("1", Some(Input('1'))),
+            ("E", Some(Input('E'))),
+            ("space", Some(Input(' '))),
+            // Unknown keys mean nothing.
+            ("left", None),
+            ("right", None),
+            ("home", None),
+            ("del", None),
+            ("f2", None),
+        ];
+        check(Mode::Values, &table);
+        check(Mode::Paste, &table);
+    }
 
     #[test]
     fn every_place_has_keys_and_help_lists_every_row() {

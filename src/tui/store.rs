@@ -11,9 +11,40 @@ use std::path::{Path, PathBuf};
 use crate::history::History;
 use crate::signins::{Options, Tally};
 
-/// `$XDG_STATE_HOME/aadsts-wizard/history.json`, or `~/.local/state/...` without it.
+/// Why a file was not written, for the toast. The system's reason is kept as text, so a `Msg`
+/// carrying this stays `Clone` and `Eq`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("{} has no folder", path.display())]
+    NoFolder { path: PathBuf },
+    #[error("cannot create {}: {reason}", path.display())]
+    Create { path: PathBuf, reason: String },
+    #[error("{} is held by another wizard; values not saved", path.display())]
+    Locked { path: PathBuf },
+    #[error("cannot lock {}: {reason}", path.display())]
+    Lock { path: PathBuf, reason: String },
+    #[error("cannot remove {}: {reason}", path.display())]
+    Remove { path: PathBuf, reason: String },
+    #[error("cannot save {}: {reason}", path.display())]
+    Save { path: PathBuf, reason: String },
+    #[error("cannot write {}: {reason}", path.display())]
+    Write { path: PathBuf, reason: String },
+    #[error("too many notes named {stem}*.md in {}", dir.display())]
+    TooManyNotes { stem: String, dir: PathBuf },
+}
+
+/// `f(path, reason)` for an I/O error about `path`.
+fn io(
+    f: fn(PathBuf, String) -> StoreError,
+    path: &Path,
+) -> impl FnOnce(std::io::Error) -> StoreError {
+    move |e| f(path.to_path_buf(), e.to_string())
+}
+
+/// `history.json` in the state folder: `$XDG_STATE_HOME/aadsts-wizard/` (or
+/// `~/.local/state/...`), `%LOCALAPPDATA%\aadsts-wizard` on Windows.
 pub fn history_path() -> Option<PathBuf> {
-    crate::config::app_dir("XDG_STATE_HOME", ".local/state").map(|d| d.join("history.json"))
+    crate::config::app_dir(crate::config::Folder::State).map(|d| d.join("history.json"))
 }
 
 /// Read the history file. A missing file is an empty history; a garbled one is ignored with a
@@ -32,10 +63,7 @@ pub fn load_history(path: &Path) -> (History, Option<String>) {
             );
         }
     };
-    let parsed = std::str::from_utf8(&bytes)
-        .map_err(|e| format!("not UTF-8 ({e})"))
-        .and_then(History::parse);
-    match parsed {
+    match History::from_bytes(&bytes) {
         Ok(h) => (h, None),
         Err(why) => (
             History::default(),
@@ -98,18 +126,15 @@ const HISTORY_MAX_BYTES: u64 = 1024 * 1024;
 /// permissions, atomically (temporary file, then rename); an empty result removes the file.
 /// A garbled or unreadable file already there is kept as `history.json.bad`. Returns what the
 /// file now holds, which becomes the session's history.
-pub fn save_history(path: &Path, history: &History) -> Result<History, String> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| format!("{} has no folder", path.display()))?;
+pub fn save_history(path: &Path, history: &History) -> Result<History, StoreError> {
+    let dir = path.parent().ok_or_else(|| StoreError::NoFolder {
+        path: path.to_path_buf(),
+    })?;
     create_private_dir(dir)?;
     let _lock = Lock::take(&path.with_extension("json.lock"))?;
     let base = match crate::files::read_small(path, HISTORY_MAX_BYTES) {
         Ok(None) => History::default(),
-        Ok(Some(bytes)) => match std::str::from_utf8(&bytes)
-            .map_err(|e| e.to_string())
-            .and_then(History::parse)
-        {
+        Ok(Some(bytes)) => match History::from_bytes(&bytes) {
             Ok(h) => h,
             Err(_) => {
                 let _ = fs::rename(path, path.with_extension("json.bad"));
@@ -126,18 +151,18 @@ pub fn save_history(path: &Path, history: &History) -> Result<History, String> {
         return match fs::remove_file(path) {
             Ok(()) => Ok(merged),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(merged),
-            Err(e) => Err(format!("cannot remove {}: {e}", path.display())),
+            Err(e) => Err(io(|path, reason| StoreError::Remove { path, reason }, path)(e)),
         };
     }
     let tmp = path.with_extension(format!("json.tmp{}", std::process::id()));
-    let result = write_private(&tmp, merged.to_json().as_bytes())
-        .and_then(|()| fs::rename(&tmp, path).map_err(|e| e.to_string()));
+    let result =
+        write_private(&tmp, merged.to_json().as_bytes()).and_then(|()| fs::rename(&tmp, path));
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
     result
         .map(|()| merged)
-        .map_err(|e| format!("cannot save {}: {e}", path.display()))
+        .map_err(io(|path, reason| StoreError::Save { path, reason }, path))
 }
 
 /// An exclusive lock on the history: a file created with `create_new`, removed when dropped.
@@ -147,7 +172,7 @@ struct Lock(std::path::PathBuf);
 const STALE_LOCK: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Lock {
-    fn take(path: &Path) -> Result<Lock, String> {
+    fn take(path: &Path) -> Result<Lock, StoreError> {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
         loop {
             match fs::OpenOptions::new()
@@ -167,14 +192,17 @@ impl Lock {
                         continue;
                     }
                     if std::time::Instant::now() > deadline {
-                        return Err(format!(
-                            "{} is held by another wizard; values not saved",
-                            path.display()
-                        ));
+                        return Err(StoreError::Locked {
+                            path: path.to_path_buf(),
+                        });
                     }
                     std::thread::sleep(std::time::Duration::from_millis(10));
                 }
-                Err(e) => return Err(format!("cannot lock {}: {e}", path.display())),
+                Err(e) => {
+                    return Err(io(|path, reason| StoreError::Lock { path, reason }, path)(
+                        e,
+                    ));
+                }
             }
         }
     }
@@ -186,13 +214,13 @@ impl Drop for Lock {
     }
 }
 
-fn create_private_dir(dir: &Path) -> Result<(), String> {
+fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
     let mut b = fs::DirBuilder::new();
     b.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
     b.create(dir)
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        .map_err(io(|path, reason| StoreError::Create { path, reason }, dir))?;
     // A folder made earlier with looser permissions (0755) is made owner-only too; it is ours
     // (named after the program), and the values in it are the user's.
     #[cfg(unix)]
@@ -208,19 +236,19 @@ fn create_private_dir(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut o = fs::OpenOptions::new();
     o.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    let mut f = o.open(path).map_err(|e| e.to_string())?;
-    f.write_all(bytes).map_err(|e| e.to_string())?;
-    f.sync_all().map_err(|e| e.to_string())
+    let mut f = o.open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
 }
 
 /// Save a note as `dir/aadsts-<code>-<time>.md` without replacing an existing file (a second
 /// note in the same second gets `-2`, `-3`...). Returns the path written.
-pub fn write_notes(dir: &Path, code: u32, secs: u64, text: &str) -> Result<PathBuf, String> {
+pub fn write_notes(dir: &Path, code: u32, secs: u64, text: &str) -> Result<PathBuf, StoreError> {
     let name = crate::notes::file_name(code, secs);
     let stem = name.trim_end_matches(".md");
     for n in 1..100 {
@@ -239,21 +267,26 @@ pub fn write_notes(dir: &Path, code: u32, secs: u64, text: &str) -> Result<PathB
                 return f
                     .write_all(text.as_bytes())
                     .map(|()| path.clone())
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()));
+                    .map_err(io(|path, reason| StoreError::Write { path, reason }, &path));
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(format!("cannot create {}: {e}", path.display())),
+            Err(e) => {
+                return Err(io(
+                    |path, reason| StoreError::Create { path, reason },
+                    &path,
+                )(e));
+            }
         }
     }
-    Err(format!(
-        "too many notes named {stem}*.md in {}",
-        dir.display()
-    ))
+    Err(StoreError::TooManyNotes {
+        stem: stem.to_string(),
+        dir: dir.to_path_buf(),
+    })
 }
 
 /// Save a note in `dir` (created owner-only if missing) and say where, for the toast; a
 /// folder inside a git work tree is named, so the note is not committed by mistake.
-pub fn save_notes(dir: &Path, code: u32, secs: u64, text: &str) -> Result<String, String> {
+pub fn save_notes(dir: &Path, code: u32, secs: u64, text: &str) -> Result<String, StoreError> {
     if !dir.exists() {
         create_private_dir(dir)?;
     }

@@ -521,22 +521,32 @@ fn too_small_asks_for_a_larger_window() {
     assert!(render(&app, 30, 8).contains("make the window larger"));
 }
 
+/// Whatever `NO_COLOR` says where the tests run: the theme is set here.
 #[test]
 fn state_change_mark_is_red() {
     let d = data();
     let mut app = App::new(&d);
     app.open(7000222);
     press(&mut app, "1");
-    let mut t = Terminal::new(TestBackend::new(100, 30)).expect("backend");
-    t.draw(|f| view::view(&app, f)).expect("draw");
-    let buf = t.backend().buffer();
-    let mark = (0..30u16)
-        .flat_map(|y| (0..100u16).map(move |x| (x, y)))
-        .find(|&(x, y)| buf[(x, y)].symbol() == "⚠")
-        .expect("a state-change mark is drawn");
-    if std::env::var_os("NO_COLOR").is_none() {
-        assert_eq!(buf[mark].fg, ratatui::style::Color::Red);
-    }
+    let mark_style = |app: &App| {
+        let mut t = Terminal::new(TestBackend::new(100, 30)).expect("backend");
+        t.draw(|f| view::view(app, f)).expect("draw");
+        let buf = t.backend().buffer().clone();
+        let mark = (0..30u16)
+            .flat_map(|y| (0..100u16).map(move |x| (x, y)))
+            .find(|&(x, y)| buf[(x, y)].symbol() == "⚠")
+            .expect("a state-change mark is drawn");
+        (buf[mark].fg, buf[mark].modifier)
+    };
+    app.theme = crate::tui::theme::Theme { color: true };
+    let (fg, modifier) = mark_style(&app);
+    assert_eq!(fg, ratatui::style::Color::Red);
+    assert!(modifier.contains(ratatui::style::Modifier::BOLD));
+    // Without colour the mark still stands out: reversed.
+    app.theme = crate::tui::theme::Theme { color: false };
+    let (fg, modifier) = mark_style(&app);
+    assert_eq!(fg, ratatui::style::Color::Reset);
+    assert!(modifier.contains(ratatui::style::Modifier::REVERSED));
 }
 
 #[test]
@@ -906,7 +916,10 @@ fn mouse_is_off_until_toggled() {
         Some(Effect::SetMouse(true))
     );
     update(&mut app, Msg::Copy);
-    update(&mut app, Msg::Copied(Err("no display".into())));
+    update(
+        &mut app,
+        Msg::Copied(Err(crate::tui::clipboard::CopyError::NoDisplay)),
+    );
     assert!(
         app.toast.as_deref().is_some_and(|t| t.contains("press m")),
         "{:?}",
@@ -914,7 +927,10 @@ fn mouse_is_off_until_toggled() {
     );
     update(&mut app, Msg::ToggleMouse);
     update(&mut app, Msg::Copy);
-    update(&mut app, Msg::Copied(Err("no display".into())));
+    update(
+        &mut app,
+        Msg::Copied(Err(crate::tui::clipboard::CopyError::NoDisplay)),
+    );
     assert!(
         app.toast
             .as_deref()

@@ -47,13 +47,13 @@ pub enum Msg {
     /// Copy the incident note.
     CopyNotes,
     /// Where the note was saved, or why not.
-    NotesSaved(Result<String, String>),
+    NotesSaved(Result<String, crate::tui::store::StoreError>),
     /// Values form: put the next remembered value into the field.
     Recall,
     /// Values form: forget every remembered value.
     ForgetHistory,
     /// The outcome of a copy: how it was copied, or why not.
-    Copied(Result<String, String>),
+    Copied(Result<String, crate::tui::clipboard::CopyError>),
     Resize,
     /// Open the search screen from anywhere (`/`).
     OpenSearch,

@@ -9,7 +9,6 @@ pub mod signins;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -19,67 +18,7 @@ use crate::tui::app::{App, Screen};
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 12;
 
-/// Colours, or none at all when `NO_COLOR` is set.
-#[derive(Clone, Copy)]
-pub struct Theme {
-    pub color: bool,
-}
-
-impl Theme {
-    pub fn from_env() -> Theme {
-        Theme {
-            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        }
-    }
-    fn fg(self, c: Color) -> Style {
-        if self.color {
-            Style::default().fg(c)
-        } else {
-            Style::default()
-        }
-    }
-    pub fn title(self) -> Style {
-        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
-    }
-    pub fn dim(self) -> Style {
-        if self.color {
-            Style::default().fg(Color::DarkGray)
-        } else {
-            Style::default()
-        }
-    }
-    pub fn code(self) -> Style {
-        self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
-    }
-    pub fn matched(self) -> Style {
-        self.fg(Color::Magenta)
-            .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
-    }
-    /// The "changes state" warning: red and bold, reversed without colour.
-    pub fn warning(self) -> Style {
-        if self.color {
-            Style::default().fg(Color::Red).add_modifier(Modifier::BOLD)
-        } else {
-            Style::default().add_modifier(Modifier::BOLD | Modifier::REVERSED)
-        }
-    }
-    pub fn good(self) -> Style {
-        self.fg(Color::Green)
-    }
-    pub fn selected(self) -> Style {
-        if self.color {
-            Style::default()
-                .bg(Color::Blue)
-                .fg(Color::White)
-                .add_modifier(Modifier::BOLD)
-        } else {
-            Style::default().add_modifier(Modifier::REVERSED)
-        }
-    }
-    pub fn command(self) -> Style {
-        self.fg(Color::Green)
-    }
-}
+pub use crate::tui::theme::Theme;
 
 /// Text from a file or a paste, safe to draw: control characters become `�`, tabs spaces.
 pub use crate::text::clean;
@@ -124,7 +63,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 use crate::text::clean_keep_newlines;
 
 pub fn view(app: &App, frame: &mut Frame) {
-    let theme = Theme { color: app.color };
+    let theme = app.theme;
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let msg = Paragraph::new(vec![

@@ -13,14 +13,35 @@ use crate::tui::app::{App, FlowState, Screen};
 use crate::tui::view::scroll::{hidden_counts, row_of_line, scroll_top};
 use crate::tui::view::{Theme, clean, hidden_note, wrap};
 
+/// `text` in at most `width` characters: whole, or cut with `…` at the end; nothing when not
+/// even three characters and the `…` fit.
+fn fit(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    if n <= width {
+        text.to_string()
+    } else if width < 4 {
+        String::new()
+    } else {
+        let cut: String = text.chars().take(width - 1).collect();
+        format!("{}…", cut.trim_end())
+    }
+}
+
 fn header_lines<'a>(app: &App, f: &FlowState, width: usize, theme: Theme) -> Vec<Line<'a>> {
     let entry = app.data.catalog.get(f.code);
     let name = entry.and_then(|e| e.name.clone()).unwrap_or_default();
+    let code = format!("AADSTS{}  ", f.code);
+    // One line: what does not fit ends in `…` rather than being cut off mid-word unmarked.
+    let room = width.saturating_sub(code.chars().count());
+    let name = fit(&clean(&name), room);
+    let title = fit(
+        &format!("  {}", clean(&f.flow.title)),
+        room.saturating_sub(name.chars().count()),
+    );
     let mut lines = vec![Line::from(vec![
-        Span::styled(format!("AADSTS{}", f.code), theme.code()),
-        Span::raw("  "),
-        Span::styled(clean(&name), theme.title()),
-        Span::styled(format!("  {}", clean(&f.flow.title)), theme.dim()),
+        Span::styled(code, theme.code()),
+        Span::styled(name, theme.title()),
+        Span::styled(title, theme.dim()),
     ])];
     if !f.own_flow
         && let Some(e) = entry

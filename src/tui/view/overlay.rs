@@ -5,9 +5,10 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
+use crate::tui::app::Field;
 use crate::tui::app::{App, Overlay, Screen};
 use crate::tui::keys::{Place, keys_for};
-use crate::tui::view::{Theme, clean, hidden_note, wrap};
+use crate::tui::view::{Theme, clean, hidden_note, window, wrap};
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [r] = Layout::horizontal([Constraint::Length(width.min(area.width))])
@@ -85,66 +86,30 @@ pub fn draw(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect, theme: 
             );
         }
         Overlay::Values(form) => {
-            // Two lines a field; when they do not all fit, show a window around the selection.
-            let fits = (area.height.saturating_sub(5) / 2).max(1) as usize;
+            let inner = area.width.min(96).saturating_sub(2) as usize;
             let visible = form.visible();
-            let first = form
-                .selected
-                .saturating_sub(fits.saturating_sub(1))
-                .min(visible.saturating_sub(fits));
-            let mut lines = Vec::new();
-            for (i, f) in form
+            // Each field takes as many lines as its text needs at this width; when they do not
+            // all fit, a window around the selection is shown.
+            let blocks: Vec<Vec<Line>> = form
                 .fields
                 .iter()
                 .enumerate()
                 .take(visible)
-                .skip(first)
-                .take(fits)
-            {
-                let marker = if i == form.selected { "› " } else { "  " };
-                let status = match f.check() {
-                    Ok(()) if f.input.is_empty() => Span::styled("  (empty)", theme.dim()),
-                    Ok(()) => Span::styled("  ✓", theme.good()),
-                    Err(expected) => {
-                        Span::styled(format!("  ✗ expected {expected}"), theme.warning())
-                    }
-                };
-                let shown = if f.kind == crate::flow::Kind::Secret {
-                    "•".repeat(f.input.chars().count())
-                } else {
-                    clean(&f.input)
-                };
-                lines.push(Line::from(vec![
-                    Span::raw(marker),
-                    Span::styled(format!("{:<16}", f.name), theme.code()),
-                    Span::raw(shown),
-                    if i == form.selected {
-                        Span::styled("▏", theme.dim())
-                    } else {
-                        Span::raw("")
-                    },
-                    status,
-                ]));
-                let recall = if i == form.selected && !f.recent.is_empty() {
-                    let next = f.recalled.map_or(0, |r| (r + 1) % f.recent.len());
-                    format!(
-                        "Ctrl-R: {} ({}/{}) · ",
-                        clean(&f.recent[next]),
-                        next + 1,
-                        f.recent.len()
-                    )
-                } else {
-                    String::new()
-                };
-                lines.push(Line::from(Span::styled(
-                    format!(
-                        "    {recall}{} · e.g. {}",
-                        clean(&f.prompt),
-                        clean(&f.example)
-                    ),
-                    theme.dim(),
-                )));
+                .map(|(i, f)| field_lines(f, i == form.selected, inner, theme))
+                .collect();
+            let heights: Vec<u16> = blocks.iter().map(|b| b.len() as u16).collect();
+            let room = area.height.saturating_sub(5).max(1);
+            let (first, _, _) = window(&heights, form.selected, room);
+            let mut lines = Vec::new();
+            let mut shown = 0;
+            for block in blocks.into_iter().skip(first) {
+                if shown > 0 && lines.len() + block.len() > room as usize {
+                    break;
+                }
+                lines.extend(block);
+                shown += 1;
             }
+            let fits = shown;
             if form.fields.iter().any(|f| !f.recent.is_empty()) {
                 lines.push(Line::from(Span::styled(
                     "  Ctrl-R fills in a remembered value · Ctrl-X forgets them all",
@@ -173,11 +138,14 @@ pub fn draw(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect, theme: 
                 "values for this screen"
             };
             let r = centered(area, 96, lines.len() as u16 + 2);
+            // The keys only when the whole title fits (the footer names them too).
+            let mut title = format!(" {scope}{more} · Enter save · Esc keep valid ones ");
+            if title.chars().count() + 2 > r.width as usize {
+                title = format!(" {scope}{more} ");
+            }
             frame.render_widget(Clear, r);
             frame.render_widget(
-                Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(format!(
-                    " {scope}{more} · Enter save · Esc keep valid ones "
-                ))),
+                Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(title)),
                 r,
             );
         }
@@ -260,6 +228,80 @@ fn help_lines<'a>(app: &App, width: usize, theme: Theme) -> Vec<Line<'a>> {
         ) {
             lines.push(Line::from(Span::styled(l, theme.warning())));
         }
+    }
+    lines
+}
+
+/// A field of the values form, wrapped to `width` columns so nothing is cut off: the name and
+/// the input (continued under itself), the check (beside the input when it fits, else below),
+/// then the prompt and the example.
+fn field_lines<'a>(f: &Field, selected: bool, width: usize, theme: Theme) -> Vec<Line<'a>> {
+    const NAME: usize = 16;
+    let marker = if selected { "› " } else { "  " };
+    let status = match f.check() {
+        Ok(()) if f.input.is_empty() => Span::styled("  (empty)", theme.dim()),
+        Ok(()) => Span::styled("  ✓", theme.good()),
+        Err(expected) => Span::styled(format!("  ✗ expected {expected}"), theme.warning()),
+    };
+    let shown = if f.kind == crate::flow::Kind::Secret {
+        "•".repeat(f.input.chars().count())
+    } else {
+        clean(&f.input)
+    };
+    let cursor = if selected { "▏" } else { "" };
+    // The input in pieces that fit beside the name column; a long value continues below.
+    let indent = marker.chars().count() + NAME;
+    let piece = width.saturating_sub(indent + 1).max(8);
+    let chars: Vec<char> = shown.chars().collect();
+    let mut pieces: Vec<String> = chars.chunks(piece).map(|c| c.iter().collect()).collect();
+    if pieces.is_empty() {
+        pieces.push(String::new());
+    }
+    let last = pieces.len() - 1;
+    let mut lines = Vec::new();
+    for (n, p) in pieces.into_iter().enumerate() {
+        let head = if n == 0 {
+            vec![
+                Span::raw(marker),
+                Span::styled(format!("{:<NAME$}", f.name), theme.code()),
+            ]
+        } else {
+            vec![Span::raw(" ".repeat(indent))]
+        };
+        let mut spans = head;
+        let used = indent + p.chars().count();
+        spans.push(Span::raw(p));
+        if n == last {
+            spans.push(Span::styled(cursor, theme.dim()));
+            let status_len = status.content.chars().count();
+            if used + cursor.chars().count() + status_len <= width {
+                spans.push(status.clone());
+                lines.push(Line::from(spans));
+                continue;
+            }
+            lines.push(Line::from(spans));
+            let text = status.content.trim_start().to_string();
+            for l in wrap(&text, width.saturating_sub(4)) {
+                lines.push(Line::from(Span::styled(format!("    {l}"), status.style)));
+            }
+            continue;
+        }
+        lines.push(Line::from(spans));
+    }
+    let recall = if selected && !f.recent.is_empty() {
+        let next = f.recalled.map_or(0, |r| (r + 1) % f.recent.len());
+        format!(
+            "Ctrl-R: {} ({}/{}) · ",
+            clean(&f.recent[next]),
+            next + 1,
+            f.recent.len()
+        )
+    } else {
+        String::new()
+    };
+    let about = format!("{recall}{} · e.g. {}", clean(&f.prompt), clean(&f.example));
+    for l in wrap(&about, width.saturating_sub(4)) {
+        lines.push(Line::from(Span::styled(format!("    {l}"), theme.dim())));
     }
     lines
 }
