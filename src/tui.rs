@@ -275,7 +275,8 @@ fn text_msg(text: String, lines: usize) -> Msg {
 struct Loading {
     path: String,
     bytes: Arc<std::sync::atomic::AtomicU64>,
-    done: std::sync::mpsc::Receiver<Result<(String, crate::signins::Tally), String>>,
+    done:
+        std::sync::mpsc::Receiver<Result<(String, crate::signins::Tally), store::SigninsReadError>>,
 }
 
 impl Loading {
@@ -423,9 +424,14 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
         if let Some(l) = &loading {
             match l.done.try_recv() {
                 Ok(result) => {
-                    let msg = Msg::SigninsLoaded(result.map(|(source, tally)| {
-                        Box::new(signins::SigninsState::new(data, source, tally))
-                    }));
+                    // The message keeps the reason as text (messages are compared in tests).
+                    let msg = Msg::SigninsLoaded(
+                        result
+                            .map(|(source, tally)| {
+                                Box::new(signins::SigninsState::new(data, source, tally))
+                            })
+                            .map_err(|e| e.to_string()),
+                    );
                     loading = None;
                     update(&mut app, msg);
                 }

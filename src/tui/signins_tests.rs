@@ -351,6 +351,7 @@ fn reading_an_export_by_path_refuses_what_is_not_a_regular_file() {
     std::fs::write(&file, SMALL).expect("write");
     let read = |p: &std::path::Path| {
         crate::tui::store::read_signins(&p.to_string_lossy(), options(&d), &progress)
+            .map_err(|e| e.to_string())
     };
     let (name, tally) = read(&file).expect("reads");
     assert_eq!(name, "small.jsonl");

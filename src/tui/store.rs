@@ -75,6 +75,24 @@ pub fn load_history(path: &Path) -> (History, Option<String>) {
     }
 }
 
+/// Why a sign-in log export could not be read for the table (one line, names already cleaned).
+#[derive(Debug, thiserror::Error)]
+pub enum SigninsReadError {
+    #[error("cannot read {shown}: {source}")]
+    Open {
+        shown: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}: not a regular file (a sign-in log export is a file: JSON, CSV or .gz)")]
+    NotAFile(String),
+    /// The reader's own message (an unknown format, an I/O error), cleaned for the screen.
+    #[error("{0}")]
+    Read(String),
+    #[error("{0}: no sign-in events in it")]
+    NoEvents(String),
+}
+
 /// Read the sign-in log export at `path` (`~/` is the home folder) for the table: streamed,
 /// so memory depends on the number of groups, not on the file's size
 /// ([`crate::signins::read`]); gzip too. Only a regular file: a FIFO, a device or a folder is
@@ -83,7 +101,7 @@ pub fn read_signins(
     path: &str,
     opts: Options,
     progress: &std::sync::Arc<std::sync::atomic::AtomicU64>,
-) -> Result<(String, Tally), String> {
+) -> Result<(String, Tally), SigninsReadError> {
     let expanded = match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
         (Some(rest), Some(home)) => Path::new(&home).join(rest),
         _ => PathBuf::from(path),
@@ -100,17 +118,18 @@ pub fn read_signins(
     let meta = open
         .open(&expanded)
         .and_then(|f| f.metadata())
-        .map_err(|e| format!("cannot read {shown}: {e}"))?;
+        .map_err(|source| SigninsReadError::Open {
+            shown: shown.clone(),
+            source,
+        })?;
     if !meta.is_file() {
-        return Err(format!(
-            "{shown}: not a regular file (a sign-in log export is a file: JSON, CSV or .gz)"
-        ));
+        return Err(SigninsReadError::NotAFile(shown));
     }
     let mut tally = Tally::new(opts);
     crate::signins::read::read_file(&expanded.to_string_lossy(), &mut tally, progress)
-        .map_err(|e| crate::text::clean(&e.to_string()))?;
+        .map_err(|e| SigninsReadError::Read(crate::text::clean(&e.to_string())))?;
     if tally.stats.events == 0 {
-        return Err(format!("{shown}: no sign-in events in it"));
+        return Err(SigninsReadError::NoEvents(shown));
     }
     let name = expanded
         .file_name()
