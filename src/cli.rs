@@ -362,19 +362,30 @@ fn explain(args: &Args, setup: &Setup, file: &str, json: bool, open: bool) -> Re
             )?;
         }
         if let Some(code) = ex.primary_code {
+            // Only the values the code's flow (or the sign-in event lookup) takes: `--var`
+            // refuses other names.
+            let library = crate::sources::library(&catalog, &setup.dirs);
+            let takes = |name: &str, value: &str| {
+                library
+                    .for_code_or_fallback(code)
+                    .and_then(|f| f.placeholder(name))
+                    .or_else(|| {
+                        aadsts_wizard::evidence::fetch::flow().and_then(|f| f.placeholder(name))
+                    })
+                    .is_some_and(|p| p.kind.check(value).is_ok())
+            };
             let mut next = format!("aadsts-wizard {code}");
-            if let Some((name, v)) = id_values.iter().next_back() {
-                next.push_str(&format!(" --var {name}={v}"));
-            }
-            if let Some(a) = &ex.app_id {
-                next.push_str(&format!(" --var app-id={a}"));
-            }
-            if let Some(t) = ex
-                .tenant
-                .as_ref()
-                .filter(|t| aadsts_wizard::flow::is_guid(t))
-            {
-                next.push_str(&format!(" --var tenant-id={t}"));
+            let ids = [
+                aadsts_wizard::flow::names::TRACE_ID,
+                aadsts_wizard::flow::names::CORRELATION_ID,
+            ];
+            let values = ex.values();
+            // One id is enough: the trace id when there is one.
+            let id = values.iter().find(|(n, _)| ids.contains(n));
+            for (name, v) in values.iter().filter(|(n, _)| !ids.contains(n)).chain(id) {
+                if takes(name, v) {
+                    next.push_str(&format!(" --var {name}={v}"));
+                }
             }
             writeln!(out, "\nNext: {next}")?;
         }

@@ -574,6 +574,7 @@ fn read_csv(bytes: &[u8]) -> Result<Document, EvidenceError> {
 /// only the names its flow declares and the values that pass the placeholder's kind (a masked
 /// `{PII Removed}` does not pass as a GUID).
 pub fn values(event: &Value) -> Vec<(&'static str, String)> {
+    use crate::flow::names;
     let s = |path: &str| {
         let mut v = event;
         for part in path.split('.') {
@@ -597,10 +598,10 @@ pub fn values(event: &Value) -> Vec<(&'static str, String)> {
     let upn = s("userPrincipalName").filter(|u| u.contains('@'));
     let key_id = s("servicePrincipalCredentialKeyId");
     [
-        ("app-id", s("appId")),
-        ("tenant-id", tenant),
+        (names::APP_ID, s("appId")),
+        (names::TENANT_ID, tenant),
         ("home-tenant-id", s("homeTenantId")),
-        ("upn", upn.clone()),
+        (names::UPN, upn.clone()),
         ("login-name", upn),
         ("key-id", key_id.clone()),
         ("sp-key-id", key_id),
@@ -611,7 +612,7 @@ pub fn values(event: &Value) -> Vec<(&'static str, String)> {
         ("ip-address", s("ipAddress")),
         ("resource-app-id", s("resourceId")),
         ("app-name", s("appDisplayName")),
-        ("error-code", s("status.errorCode")),
+        (names::ERROR_CODE, s("status.errorCode")),
     ]
     .into_iter()
     .filter_map(|(k, v)| v.map(|v| (k, v)))

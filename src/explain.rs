@@ -44,6 +44,34 @@ pub struct Explanation {
     pub upn: Option<String>,
 }
 
+impl Explanation {
+    /// The placeholder values the error gives: the app, the tenant (by id, or its domain),
+    /// the user, and the ids that name its sign-in event.
+    pub fn values(&self) -> Vec<(&'static str, String)> {
+        use crate::flow::names;
+        let tenant = self.tenant.as_ref().map(|t| {
+            let name = if crate::flow::is_guid(t) {
+                names::TENANT_ID
+            } else {
+                names::DOMAIN
+            };
+            (name, t.clone())
+        });
+        [
+            self.app_id.clone().map(|v| (names::APP_ID, v)),
+            tenant,
+            self.upn.clone().map(|v| (names::UPN, v)),
+            self.trace_id.clone().map(|v| (names::TRACE_ID, v)),
+            self.correlation_id
+                .clone()
+                .map(|v| (names::CORRELATION_ID, v)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 const GUID: &str = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b";
 /// Between a label and its value: quotes, colons, equals signs, markdown emphasis and code
 /// marks, table bars, and the gutter of a wrapped line (`     | `, Terraform's `│ `).

@@ -4,6 +4,7 @@
 
 pub mod library;
 pub mod load;
+pub mod names;
 pub mod needs;
 pub mod raw;
 pub(crate) mod validate;

@@ -330,3 +330,39 @@ fn the_request_id_of_the_browser_page_fetches_its_sign_in_event() {
         assert!(text.contains(&format!("'{trace}'")), "{text}");
     }
 }
+
+/// The `Next:` line only names values the code's flow takes, so it runs as printed.
+#[test]
+fn the_next_line_runs_as_printed() {
+    let mut checked = 0;
+    for txt in samples() {
+        let o = Command::new(env!("CARGO_BIN_EXE_aadsts-wizard"))
+            .arg("explain")
+            .arg(&txt)
+            .env("NO_COLOR", "1")
+            .env("XDG_CONFIG_HOME", "/nonexistent")
+            .output()
+            .expect("the binary runs");
+        let out = String::from_utf8_lossy(&o.stdout);
+        let Some(next) = out.lines().find_map(|l| l.strip_prefix("Next: aadsts-wizard ")) else {
+            continue;
+        };
+        let args: Vec<&str> = next.split_whitespace().collect();
+        let w = Command::new(env!("CARGO_BIN_EXE_aadsts-wizard"))
+            .arg("walk")
+            .args(&args)
+            .arg("--json")
+            .env("XDG_CONFIG_HOME", "/nonexistent")
+            .output()
+            .expect("the binary runs");
+        assert_eq!(
+            w.status.code(),
+            Some(0),
+            "{}: walk {next}: {}",
+            txt.display(),
+            String::from_utf8_lossy(&w.stderr)
+        );
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} samples had a Next line");
+}

@@ -11,9 +11,7 @@ use crate::flow::{Command, Flow, Node, NodeId, load};
 /// The file, embedded.
 const SRC: &str = include_str!("../../assets/fetch-event.yaml");
 
-/// The placeholder names the commands use.
-pub const TRACE_ID: &str = "trace-id";
-pub const CORRELATION_ID: &str = "correlation-id";
+pub use crate::flow::names::{CORRELATION_ID, TRACE_ID};
 
 static FLOW: LazyLock<Option<Flow>> =
     LazyLock::new(|| load::load_unlisted("assets/fetch-event.yaml", SRC).ok());

@@ -159,7 +159,7 @@ impl<'d> FlowState<'d> {
         let mut names: Vec<&'d str> = Vec::new();
         for c in self.commands(shell) {
             for n in c.template.placeholders() {
-                if n != "error-code" && !names.contains(&n) {
+                if n != crate::flow::names::ERROR_CODE && !names.contains(&n) {
                     names.push(n);
                 }
             }
@@ -335,9 +335,9 @@ impl<'d> App<'d> {
             ));
             return false;
         };
-        if flow.placeholder("error-code").is_some() {
+        if flow.placeholder(crate::flow::names::ERROR_CODE).is_some() {
             self.values
-                .insert("error-code".to_string(), code.to_string());
+                .insert(crate::flow::names::ERROR_CODE.to_string(), code.to_string());
         }
         let start = flow.start_for(code);
         let mut state = FlowState {

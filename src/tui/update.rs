@@ -529,7 +529,9 @@ fn open_values(app: &mut App) {
         f.flow
             .placeholders
             .iter()
-            .filter(|p| p.name != "error-code" && !on_screen.contains(&p.name.as_str()))
+            .filter(|p| {
+                p.name != crate::flow::names::ERROR_CODE && !on_screen.contains(&p.name.as_str())
+            })
             .map(field),
     );
     if fields.is_empty() {
@@ -922,19 +924,8 @@ fn land_on_paste(app: &mut App, text: &str) {
         app.toast = Some("no AADSTS code found in the pasted text".to_string());
         return;
     };
-    if let Some(v) = &ex.app_id {
-        app.values.insert("app-id".to_string(), v.clone());
-    }
-    if let Some(t) = &ex.tenant {
-        let key = if crate::flow::is_guid(t) {
-            "tenant-id"
-        } else {
-            "domain"
-        };
-        app.values.insert(key.to_string(), t.clone());
-    }
-    if let Some(u) = &ex.upn {
-        app.values.insert("upn".to_string(), u.clone());
+    for (name, v) in ex.values() {
+        app.values.insert(name.to_string(), v);
     }
     app.ids.trace_id = ex.trace_id.clone();
     app.ids.correlation_id = ex.correlation_id.clone();
