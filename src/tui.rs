@@ -292,6 +292,100 @@ impl Loading {
     }
 }
 
+/// What runs the effects `update` asks for, and what they need: the clipboard (made on first
+/// use), the export being read, where notes and history go.
+struct Effects<'d> {
+    clipboard: Option<clipboard::Clipboard>,
+    /// A sign-in log export being read (Ctrl-L): its outcome arrives here.
+    loading: Option<Loading>,
+    data: &'d Data,
+    notes_dir: Option<PathBuf>,
+    history: Option<PathBuf>,
+    copy_mode: CopyMode,
+}
+
+impl Effects<'_> {
+    /// The reading export's outcome when it is ready, or its progress.
+    fn poll_loading(&mut self, show_progress: bool) -> Option<Msg> {
+        let l = self.loading.as_ref()?;
+        match l.done.try_recv() {
+            Ok(result) => {
+                self.loading = None;
+                // The message keeps the reason as text (messages are compared in tests).
+                Some(Msg::SigninsLoaded(
+                    result
+                        .map(|(source, tally)| {
+                            Box::new(signins::SigninsState::new(self.data, source, tally))
+                        })
+                        .map_err(|e| e.to_string()),
+                ))
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => {
+                let mb = l.bytes.load(Ordering::Relaxed) / 1_000_000;
+                (mb > 0 && show_progress)
+                    .then(|| Msg::Progress(format!("reading {}: {mb} MB…", l.path)))
+            }
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                self.loading = None;
+                Some(Msg::SigninsLoaded(Err(
+                    "reading the sign-in log failed".to_string()
+                )))
+            }
+        }
+    }
+}
+
+/// Run `effect`; what it reports comes back as a message for `update`.
+fn perform(effect: Effect, app: &App, fx: &mut Effects) -> Option<Msg> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let copy = match effect {
+        Effect::CopyToClipboard(text) => Some(text),
+        Effect::CopyNotes => app.notes(&crate::notes::utc_time(now)),
+        Effect::ExportNotes => {
+            let (Some(text), Screen::Flow(f)) =
+                (app.notes(&crate::notes::utc_time(now)), &app.screen)
+            else {
+                return None;
+            };
+            let dir = fx.notes_dir.as_deref().unwrap_or(std::path::Path::new("."));
+            return Some(Msg::NotesSaved(store::save_notes(dir, f.code, now, &text)));
+        }
+        Effect::SetMouse(on) => {
+            let mut out = screen();
+            let _ = if on {
+                execute!(out, EnableMouseCapture)
+            } else {
+                execute!(out, DisableMouseCapture)
+            };
+            return None;
+        }
+        Effect::LoadSignins(path) => {
+            if fx.loading.is_some() {
+                return Some(Msg::StillLoading);
+            }
+            fx.loading = Some(Loading::start(path, signins::options(fx.data)));
+            return None;
+        }
+        Effect::SaveHistory => {
+            let path = fx.history.as_ref()?;
+            return Some(Msg::HistorySaved(
+                store::save_history(path, &app.history).map(Box::new),
+            ));
+        }
+    };
+    let text = copy?;
+    let mode = fx.copy_mode;
+    let cb = fx
+        .clipboard
+        .get_or_insert_with(|| clipboard::Clipboard::new(mode));
+    let mut out = screen();
+    let result = cb.copy(&text, &mut out);
+    let _ = out.flush();
+    Some(Msg::Copied(result))
+}
+
 /// The signal that ended the last run (0: none), so the caller can exit with 128 + N as
 /// shells do and `$(aadsts-wizard --print)` can tell an interrupted run from a chosen command.
 pub static ENDED_BY_SIGNAL: AtomicUsize = AtomicUsize::new(0);
@@ -397,7 +491,6 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
     enter(&mut out, opts.mouse).context("setting up the terminal")?;
     let mut terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(out))
         .context("setting up the terminal")?;
-    let mut clipboard: Option<clipboard::Clipboard> = None;
 
     // Only in debug builds, for the pseudo-terminal tests in tests/e2e.rs: panic after the
     // first frame, to check that the terminal is restored.
@@ -405,8 +498,14 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
     let test_panic = std::env::var_os("AADSTS_WIZARD_TEST_PANIC").is_some();
     let events = spawn_reader();
     let mut pending: std::collections::VecDeque<Event> = std::collections::VecDeque::new();
-    // A sign-in log export being read (Ctrl-L): its outcome arrives here.
-    let mut loading: Option<Loading> = None;
+    let mut effects = Effects {
+        clipboard: None,
+        loading: None,
+        data,
+        notes_dir: opts.notes_dir.clone(),
+        history: opts.history.clone(),
+        copy_mode: opts.copy_mode,
+    };
     while !app.quit {
         let signal = stop.load(Ordering::Relaxed);
         if signal != 0 {
@@ -421,31 +520,8 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
             ENDED_BY_SIGNAL.store(HANGUP, Ordering::Relaxed);
             break;
         }
-        if let Some(l) = &loading {
-            match l.done.try_recv() {
-                Ok(result) => {
-                    // The message keeps the reason as text (messages are compared in tests).
-                    let msg = Msg::SigninsLoaded(
-                        result
-                            .map(|(source, tally)| {
-                                Box::new(signins::SigninsState::new(data, source, tally))
-                            })
-                            .map_err(|e| e.to_string()),
-                    );
-                    loading = None;
-                    update(&mut app, msg);
-                }
-                Err(std::sync::mpsc::TryRecvError::Empty) => {
-                    let mb = l.bytes.load(Ordering::Relaxed) / 1_000_000;
-                    if mb > 0 && app.overlay.is_none() {
-                        app.toast = Some(format!("reading {}: {mb} MB…", l.path));
-                    }
-                }
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                    loading = None;
-                    app.toast = Some("reading the sign-in log failed".to_string());
-                }
-            }
+        if let Some(msg) = effects.poll_loading(app.overlay.is_none()) {
+            update(&mut app, msg);
         }
         if pending.is_empty() {
             if let Err(e) = terminal.draw(|frame| view::view(&app, frame)) {
@@ -486,67 +562,17 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
         let Some(msg) = next_msg(&app, &mut pending, area) else {
             continue;
         };
-        let Some(effect) = update(&mut app, msg) else {
-            continue;
-        };
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let copy = match effect {
-            Effect::CopyToClipboard(text) => Some(text),
-            Effect::CopyNotes => app.notes(&crate::notes::utc_time(now)),
-            Effect::ExportNotes => {
-                if let (Some(text), Screen::Flow(f)) =
-                    (app.notes(&crate::notes::utc_time(now)), &app.screen)
-                {
-                    let dir = opts
-                        .notes_dir
-                        .as_deref()
-                        .unwrap_or(std::path::Path::new("."));
-                    let result = store::save_notes(dir, f.code, now, &text);
-                    update(&mut app, Msg::NotesSaved(result));
-                }
-                None
-            }
-            Effect::SetMouse(on) => {
-                let mut out = screen();
-                let _ = if on {
-                    execute!(out, EnableMouseCapture)
-                } else {
-                    execute!(out, DisableMouseCapture)
-                };
-                None
-            }
-            Effect::LoadSignins(path) => {
-                if loading.is_some() {
-                    app.toast = Some("still reading the previous sign-in log".to_string());
-                } else {
-                    loading = Some(Loading::start(path, signins::options(data)));
-                }
-                None
-            }
-            Effect::SaveHistory => {
-                if let Some(path) = &opts.history {
-                    match store::save_history(path, &app.history) {
-                        // What the file holds now, other wizards' values included.
-                        Ok(merged) => app.history = merged,
-                        Err(e) => app.toast = Some(e.to_string()),
-                    }
-                }
-                None
-            }
-        };
-        if let Some(text) = copy {
-            let cb = clipboard.get_or_insert_with(|| clipboard::Clipboard::new(opts.copy_mode));
-            let mut out = screen();
-            let result = cb.copy(&text, &mut out);
-            let _ = out.flush();
-            update(&mut app, Msg::Copied(result));
+        // Effects run here; what they report comes back as a message, so only `update`
+        // changes the state.
+        let mut effect = update(&mut app, msg);
+        while let Some(e) = effect {
+            let reply = perform(e, &app, &mut effects);
+            effect = reply.and_then(|m| update(&mut app, m));
         }
     }
     drop(_restore);
     // Dropping the clipboard after the terminal is restored lets arboard hand the copied text
     // to a clipboard manager on X11, so it survives our exit.
-    drop(clipboard);
+    drop(effects);
     Ok(app.chosen)
 }

@@ -952,3 +952,29 @@ fn wide_terminals_show_both_shells() {
     let narrow = render(&app, 159, 40);
     assert!(!narrow.contains("Get-MgApplicationByAppId"), "{narrow}");
 }
+
+#[test]
+fn effect_outcomes_come_back_as_messages() {
+    let d = data();
+    let mut app = App::new(&d);
+    let mut merged = crate::history::History::default();
+    merged.remember("app-id", GUID, crate::flow::Kind::Guid);
+    update(&mut app, Msg::HistorySaved(Ok(Box::new(merged.clone()))));
+    assert_eq!(
+        app.history, merged,
+        "the file's values become the session's"
+    );
+    let err = crate::tui::store::StoreError::NoFolder { path: "/x".into() };
+    let shown = err.to_string();
+    update(&mut app, Msg::HistorySaved(Err(err)));
+    assert_eq!(app.toast.as_deref(), Some(shown.as_str()));
+    assert_eq!(app.history, merged, "a failed save keeps the values");
+    update(&mut app, Msg::StillLoading);
+    assert!(
+        app.toast
+            .as_deref()
+            .is_some_and(|t| t.contains("still reading"))
+    );
+    update(&mut app, Msg::Progress("reading x.json: 5 MB…".into()));
+    assert_eq!(app.toast.as_deref(), Some("reading x.json: 5 MB…"));
+}

@@ -75,6 +75,13 @@ pub enum Msg {
     OpenLog,
     /// A sign-in log export was read (its table), or why not.
     SigninsLoaded(Result<Box<SigninsState>, String>),
+    /// The history file was written: what it holds now (other wizards' values included), or
+    /// why not.
+    HistorySaved(Result<Box<crate::history::History>, crate::tui::store::StoreError>),
+    /// A sign-in log export is still being read; another cannot start.
+    StillLoading,
+    /// How far the reading of an export has got (shown in the status line).
+    Progress(String),
     Quit,
 }
 
@@ -96,7 +103,10 @@ pub enum Effect {
 }
 
 pub fn update(app: &mut App, msg: Msg) -> Option<Effect> {
-    if !matches!(msg, Msg::Copied(_) | Msg::NotesSaved(_) | Msg::Resize) {
+    if !matches!(
+        msg,
+        Msg::Copied(_) | Msg::NotesSaved(_) | Msg::HistorySaved(_) | Msg::Resize
+    ) {
         app.toast = None;
     }
     match msg {
@@ -123,6 +133,21 @@ pub fn update(app: &mut App, msg: Msg) -> Option<Effect> {
             return None;
         }
         Msg::Resize => return None,
+        Msg::HistorySaved(result) => {
+            match result {
+                Ok(merged) => app.history = *merged,
+                Err(why) => app.toast = Some(why.to_string()),
+            }
+            return None;
+        }
+        Msg::Progress(text) => {
+            app.toast = Some(text);
+            return None;
+        }
+        Msg::StillLoading => {
+            app.toast = Some("still reading the previous sign-in log".to_string());
+            return None;
+        }
         Msg::SigninsLoaded(result) => {
             match result {
                 Ok(state) => {
