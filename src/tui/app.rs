@@ -81,6 +81,30 @@ impl<'d> FlowState<'d> {
         }
     }
 
+    /// Undo the last answer (the question comes back with that answer selected); `false`
+    /// when no question was answered yet.
+    pub fn step_back(&mut self, event: Option<&serde_json::Value>) -> bool {
+        let Some(step) = self.steps.pop() else {
+            return false;
+        };
+        self.from_log.retain(|(i, _)| *i < self.steps.len());
+        self.at = step.node;
+        self.scroll = 0;
+        self.suggest(event);
+        self.selected = step.answer;
+        true
+    }
+
+    /// Back to the first question, every answer forgotten.
+    pub fn restart(&mut self, event: Option<&serde_json::Value>) {
+        self.steps.clear();
+        self.from_log.clear();
+        self.at = self.start;
+        self.selected = 0;
+        self.scroll = 0;
+        self.suggest(event);
+    }
+
     /// Work out what `event` says about the question on screen and pre-select that answer.
     pub fn suggest(&mut self, event: Option<&serde_json::Value>) {
         self.suggestion = match (event, self.node()) {

@@ -323,29 +323,14 @@ fn update_flow(app: &mut App, msg: Msg) -> Option<Effect> {
                 return copy_command(app, c);
             }
         }
-        Msg::Back | Msg::Erase => {
-            if let Some(step) = f.steps.pop() {
-                f.from_log.retain(|(i, _)| *i < f.steps.len());
-                f.at = step.node;
-                f.scroll = 0;
-                f.suggest(event);
-                f.selected = step.answer;
-            } else {
-                app.screen = app.back.pop().unwrap_or(Screen::Search);
-                if let Screen::Signins(_) = app.screen {
-                    // Back at the table: the next row brings its own event.
-                    forget_evidence(app);
-                }
+        Msg::Back | Msg::Erase if !f.step_back(event) => {
+            app.screen = app.back.pop().unwrap_or(Screen::Search);
+            if let Screen::Signins(_) = app.screen {
+                // Back at the table: the next row brings its own event.
+                forget_evidence(app);
             }
         }
-        Msg::Restart => {
-            f.steps.clear();
-            f.from_log.clear();
-            f.at = f.start;
-            f.selected = 0;
-            f.scroll = 0;
-            f.suggest(event);
-        }
+        Msg::Restart => f.restart(event),
         Msg::Copy => {
             let cmd = f
                 .selected_command(shell)
@@ -360,45 +345,7 @@ fn update_flow(app: &mut App, msg: Msg) -> Option<Effect> {
                 }
             }
         }
-        Msg::CopyAll => {
-            let flow = f.flow;
-            let is_secret = |n: &str| flow.is_secret(n);
-            // Only what is safe to paste as a block: a command that changes state, or that
-            // carries a secret, is copied on its own with `c`.
-            let (safe, held): (Vec<&Command>, Vec<&Command>) = f
-                .commands(shell)
-                .into_iter()
-                .partition(|c| !c.changes_state && !c.carries_secret(&app.values, is_secret));
-            let held_note = held_back(&held);
-            if safe.is_empty() {
-                app.toast = Some(match held_note {
-                    Some(note) => format!("nothing read-only to copy here: {note}"),
-                    None => format!("no {} commands here", shell.title()),
-                });
-                return None;
-            }
-            let mut blocks: Vec<String> = safe
-                .iter()
-                .map(|c| format!("# {}\n{}", c.title, c.render(&app.values)))
-                .collect();
-            if !held.is_empty() {
-                let titles: Vec<String> = held.iter().map(|c| c.title.clone()).collect();
-                blocks.push(format!(
-                    "# Left out (changes state or carries a secret; copy each with c): {}",
-                    titles.join("; ")
-                ));
-            }
-            let mut what = format!(
-                "{} read-only command(s), from {}",
-                safe.len(),
-                label(safe[0], &app.values, &is_secret)
-            );
-            if let Some(note) = held_note {
-                what.push_str(&format!(" · {note}"));
-            }
-            app.copying = Some(what);
-            return Some(Effect::CopyToClipboard(blocks.join("\n\n")));
-        }
+        Msg::CopyAll => return copy_all(app),
         Msg::CopyLink => {
             if let Some(e) = app.data.catalog.get(f.code) {
                 app.copying = Some(format!("the lookup link of AADSTS{}", f.code));
@@ -435,6 +382,52 @@ fn update_flow(app: &mut App, msg: Msg) -> Option<Effect> {
         _ => {}
     }
     None
+}
+
+/// Copy the read-only commands of the screen's shell as one block; a command that changes
+/// state, or that carries a secret, is left out (and named), to be copied on its own.
+fn copy_all(app: &mut App) -> Option<Effect> {
+    let shell = app.shell;
+    let Screen::Flow(f) = &app.screen else {
+        return None;
+    };
+    let flow = f.flow;
+    let is_secret = |n: &str| flow.is_secret(n);
+    // Only what is safe to paste as a block: a command that changes state, or that
+    // carries a secret, is copied on its own with `c`.
+    let (safe, held): (Vec<&Command>, Vec<&Command>) = f
+        .commands(shell)
+        .into_iter()
+        .partition(|c| !c.changes_state && !c.carries_secret(&app.values, is_secret));
+    let held_note = held_back(&held);
+    if safe.is_empty() {
+        app.toast = Some(match held_note {
+            Some(note) => format!("nothing read-only to copy here: {note}"),
+            None => format!("no {} commands here", shell.title()),
+        });
+        return None;
+    }
+    let mut blocks: Vec<String> = safe
+        .iter()
+        .map(|c| format!("# {}\n{}", c.title, c.render(&app.values)))
+        .collect();
+    if !held.is_empty() {
+        let titles: Vec<String> = held.iter().map(|c| c.title.clone()).collect();
+        blocks.push(format!(
+            "# Left out (changes state or carries a secret; copy each with c): {}",
+            titles.join("; ")
+        ));
+    }
+    let mut what = format!(
+        "{} read-only command(s), from {}",
+        safe.len(),
+        label(safe[0], &app.values, &is_secret)
+    );
+    if let Some(note) = held_note {
+        what.push_str(&format!(" · {note}"));
+    }
+    app.copying = Some(what);
+    Some(Effect::CopyToClipboard(blocks.join("\n\n")))
 }
 
 /// What copy-all leaves out, for the toast: "left out 1 that changes state (Add a new

@@ -283,25 +283,56 @@ struct Areas {
 
 /// Lay out by priority: on a result the cause, the fix and the selected command come first;
 /// the explanation joins them when there is room or when asked for (`w`).
-fn areas(app: &App, f: &FlowState, area: Rect) -> Areas {
-    let width = area.width.saturating_sub(2) as usize;
-    let theme = Theme { color: false };
+/// What a frame shows, laid out and measured once: the header, the text with and without
+/// the leaf's explanation, and the list rows.
+struct Prepared<'a> {
+    header: Vec<Line<'a>>,
+    /// The text with the explanation (leaves only) and without it.
+    text_why: Option<Vec<Line<'a>>>,
+    text: Vec<Line<'a>>,
+    rows: Vec<Text<'a>>,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(app: &App, f: &FlowState, area: Rect, theme: Theme) -> Prepared<'a> {
+        let width = area.width.saturating_sub(2) as usize;
+        let is_leaf = matches!(f.node(), Node::Leaf(_));
+        Prepared {
+            header: header_lines(app, f, width, theme),
+            text_why: is_leaf.then(|| text_lines(app, f, width, true, theme)),
+            text: text_lines(app, f, width, false, theme),
+            rows: rows(app, f, list_width(area), theme),
+        }
+    }
+
+    /// The text with or without the explanation.
+    fn text(&mut self, why: bool) -> Vec<Line<'a>> {
+        match (why, self.text_why.take()) {
+            (true, Some(t)) => t,
+            _ => std::mem::take(&mut self.text),
+        }
+    }
+}
+
+fn areas(p: &Prepared, f: &FlowState, area: Rect) -> Areas {
     // A blank line under the header only where height is plentiful.
     let gap = u16::from(area.height >= 30);
-    let header_h = header_lines(app, f, width, theme).len() as u16 + gap;
+    let header_h = p.header.len() as u16 + gap;
     let rest = area.height.saturating_sub(header_h);
     let is_leaf = matches!(f.node(), Node::Leaf(_));
-    let list_width = list_width(area);
-    let heights: Vec<u16> = rows(app, f, list_width, theme)
-        .iter()
-        .map(|i| i.height() as u16)
-        .collect();
+    let heights: Vec<u16> = p.rows.iter().map(|i| i.height() as u16).collect();
     let selected_h = heights.get(f.selected).copied().unwrap_or(1);
     let list_all = heights.iter().sum::<u16>() + 2;
     // The list keeps room for the selected row (and a little more) at least.
     let list_min = list_all.min((selected_h + 2).max(if is_leaf { 8 } else { 7 }));
     let cap = rest.saturating_sub(list_min).max(4);
-    let needed = |why| text_lines(app, f, width, why, theme).len() as u16 + 2;
+    let needed = |why: bool| {
+        let lines = match (&p.text_why, why) {
+            (Some(t), true) => t.len(),
+            _ => p.text.len(),
+        };
+        lines as u16 + 2
+    };
     let why = is_leaf && (f.show_why || needed(true) <= cap.min(rest * 11 / 20));
     let text_needed = needed(why);
     let text_h = if is_leaf {
@@ -342,11 +373,11 @@ fn list_width(area: Rect) -> usize {
 }
 
 pub fn draw(app: &App, f: &FlowState, frame: &mut Frame, area: Rect, theme: Theme) {
-    let a = areas(app, f, area);
-    let width = area.width.saturating_sub(2) as usize;
-    frame.render_widget(Paragraph::new(header_lines(app, f, width, theme)), a.header);
+    let mut p = Prepared::new(app, f, area, theme);
+    let a = areas(&p, f, area);
+    frame.render_widget(Paragraph::new(std::mem::take(&mut p.header)), a.header);
 
-    let text = text_lines(app, f, width, a.why, theme);
+    let text = p.text(a.why);
     let max_scroll = (text.len() as u16).saturating_sub(a.text.height.saturating_sub(2));
     let scroll = f.scroll.min(max_scroll);
     let below = max_scroll - scroll;
@@ -379,7 +410,7 @@ pub fn draw(app: &App, f: &FlowState, frame: &mut Frame, area: Rect, theme: Them
     };
     let title = format!(" {what}: {} (Tab: {}) ", app.shell.title(), other.title());
     let lw = list_width(area);
-    let items = rows(app, f, lw, theme);
+    let items = std::mem::take(&mut p.rows);
     let heights: Vec<u16> = items.iter().map(|i| i.height() as u16).collect();
     let visible = a.list.height.saturating_sub(2);
     let top = scroll_top(
@@ -438,15 +469,13 @@ fn row_lines(items: Vec<Text<'_>>, selected: Option<usize>, theme: Theme) -> Vec
 }
 
 pub fn row_at(app: &App, f: &FlowState, area: Rect, x: u16, y: u16) -> Option<usize> {
-    let r = areas(app, f, area).list;
+    let p = Prepared::new(app, f, area, Theme { color: false });
+    let r = areas(&p, f, area).list;
     if !(x > r.x && x < r.right().saturating_sub(1) && y > r.y && y < r.bottom().saturating_sub(1))
     {
         return None;
     }
-    let heights: Vec<u16> = rows(app, f, list_width(area), Theme { color: false })
-        .iter()
-        .map(|i| i.height() as u16)
-        .collect();
+    let heights: Vec<u16> = p.rows.iter().map(|i| i.height() as u16).collect();
     // The rows as last drawn: the view keeps its scroll in the flow's state.
     let i = row_of_line(&heights, f.list_top_for(f.at), y - r.y - 1)?;
     // The "not with this shell" rows after the commands cannot be selected.
