@@ -175,7 +175,11 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         .skip(top as usize)
         .take(visible as usize)
         .map(|(i, h)| {
-            let mut line = hit_line(app, h, &app.data.catalog.entries()[h.index], theme);
+            let width = a.results.width.saturating_sub(4) as usize;
+            let mut line = fit(
+                hit_line(app, h, &app.data.catalog.entries()[h.index], theme),
+                width,
+            );
             let chosen = selected == Some(i);
             line.spans
                 .insert(0, Span::raw(if chosen { "› " } else { "  " }));
@@ -207,6 +211,33 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
             preview,
         );
     }
+}
+
+/// `line` cut to `width` characters, ending in `…` when something was cut (so a cut row
+/// never looks whole).
+fn fit(line: Line<'_>, width: usize) -> Line<'_> {
+    let total: usize = line.spans.iter().map(|s| s.content.chars().count()).sum();
+    if total <= width || width == 0 {
+        return line;
+    }
+    let mut left = width - 1;
+    let mut spans = Vec::new();
+    for span in line.spans {
+        if left == 0 {
+            break;
+        }
+        let n = span.content.chars().count();
+        if n <= left {
+            left -= n;
+            spans.push(span);
+        } else {
+            let cut: String = span.content.chars().take(left).collect();
+            spans.push(Span::styled(cut, span.style));
+            left = 0;
+        }
+    }
+    spans.push(Span::raw("…"));
+    Line::from(spans).style(line.style)
 }
 
 fn preview_lines<'a>(app: &App, e: &Entry, theme: Theme) -> Vec<Line<'a>> {
@@ -250,4 +281,22 @@ pub fn row_at(app: &App, area: Rect, x: u16, y: u16) -> Option<usize> {
     let heights = vec![1; app.search.hits.len()];
     // The rows as last drawn: the view keeps the offset in the search state.
     row_of_line(&heights, app.search.top.get(), y - r.y - 1)
+}
+
+#[cfg(test)]
+mod fit_tests {
+    use super::*;
+
+    #[test]
+    fn a_cut_row_ends_in_an_ellipsis_and_a_whole_one_is_untouched() {
+        let line = Line::from(vec![
+            Span::raw("AADSTS"),
+            Span::raw("50126 keyword: idp client secret"),
+        ]);
+        let cut = fit(line.clone(), 20);
+        let text: String = cut.spans.iter().map(|s| s.content.as_ref()).collect();
+        assert_eq!(text, "AADSTS50126 keyword…");
+        assert_eq!(text.chars().count(), 20);
+        assert_eq!(fit(line.clone(), 80), line);
+    }
 }
