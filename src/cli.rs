@@ -135,7 +135,7 @@ pub enum Command {
     Explain {
         /// A file holding the error text, or - (the default) for standard input.
         #[arg(default_value = "-")]
-        file: String,
+        file: std::path::PathBuf,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -266,12 +266,14 @@ pub(crate) struct Setup {
 /// Read a file or stdin for `explain`, invalid UTF-8 replaced, in bounded memory: a long text
 /// comes back as the parts around its codes (`explain::read_focused`). Devices such as
 /// `/dev/zero` are refused (they never end); pipes and regular files are read.
-fn read_input(file: &str) -> Result<String> {
-    if file == "-" {
+fn read_input(path: &std::path::Path) -> Result<String> {
+    if path.as_os_str() == "-" {
         return aadsts_wizard::explain::read_focused(std::io::stdin().lock())
             .context("reading standard input");
     }
-    let f = std::fs::File::open(file).with_context(|| format!("reading {file}"))?;
+    // The name as shown (a name that is not UTF-8 is shown with U+FFFD, but opened as it is).
+    let file = path.display();
+    let f = std::fs::File::open(path).with_context(|| format!("reading {file}"))?;
     let meta = f.metadata().with_context(|| format!("reading {file}"))?;
     #[cfg(unix)]
     let readable = {
@@ -286,7 +288,13 @@ fn read_input(file: &str) -> Result<String> {
     aadsts_wizard::explain::read_focused(f).with_context(|| format!("reading {file}"))
 }
 
-fn explain(args: &Args, setup: &Setup, file: &str, json: bool, open: bool) -> Result<ExitCode> {
+fn explain(
+    args: &Args,
+    setup: &Setup,
+    file: &std::path::Path,
+    json: bool,
+    open: bool,
+) -> Result<ExitCode> {
     let text = read_input(file)?;
     let ex = aadsts_wizard::explain::explain(&text);
     if open {

@@ -217,3 +217,30 @@ fn help_and_man_list_the_wizard_keys() {
         assert!(man.contains(&what), "man lacks {:?}: {}", k.keys, k.what);
     }
 }
+
+/// A file name that is not UTF-8 is opened as it is (and shown with U+FFFD in messages).
+#[cfg(unix)]
+#[test]
+fn explain_opens_a_file_whose_name_is_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let name = std::ffi::OsStr::from_bytes(b"error-\xff.txt");
+    let path = dir.path().join(name);
+    std::fs::write(&path, "AADSTS50126: Error validating credentials\n").expect("write");
+    let o = Command::new(env!("CARGO_BIN_EXE_aadsts-wizard"))
+        .arg("explain")
+        .arg(&path)
+        .arg("--json")
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("\"50126\""), "{}", stdout(&o));
+    let missing = dir.path().join(std::ffi::OsStr::from_bytes(b"gone-\xff"));
+    let o = Command::new(env!("CARGO_BIN_EXE_aadsts-wizard"))
+        .arg("explain")
+        .arg(&missing)
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("gone-\u{fffd}"), "{}", stderr(&o));
+}

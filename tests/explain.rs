@@ -344,7 +344,10 @@ fn the_next_line_runs_as_printed() {
             .output()
             .expect("the binary runs");
         let out = String::from_utf8_lossy(&o.stdout);
-        let Some(next) = out.lines().find_map(|l| l.strip_prefix("Next: aadsts-wizard ")) else {
+        let Some(next) = out
+            .lines()
+            .find_map(|l| l.strip_prefix("Next: aadsts-wizard "))
+        else {
             continue;
         };
         let args: Vec<&str> = next.split_whitespace().collect();

@@ -283,8 +283,9 @@ pub fn write_notes(dir: &Path, code: u32, secs: u64, text: &str) -> Result<PathB
         std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
         match o.open(&path) {
             Ok(mut f) => {
-                return f
-                    .write_all(text.as_bytes())
+                // A full disk must not leave an empty or half note behind.
+                return write_or_remove(&mut f, &path, text.as_bytes())
+                    .and_then(|()| f.sync_all().inspect_err(|_| remove_quietly(&path)))
                     .map(|()| path.clone())
                     .map_err(io(|path, reason| StoreError::Write { path, reason }, &path));
             }
@@ -301,6 +302,17 @@ pub fn write_notes(dir: &Path, code: u32, secs: u64, text: &str) -> Result<PathB
         stem: stem.to_string(),
         dir: dir.to_path_buf(),
     })
+}
+
+/// Write `bytes` to `w` (the file just created at `path`); on failure the file is removed.
+fn write_or_remove(w: &mut impl Write, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    w.write_all(bytes)
+        .and_then(|()| w.flush())
+        .inspect_err(|_| remove_quietly(path))
+}
+
+fn remove_quietly(path: &Path) {
+    let _ = fs::remove_file(path);
 }
 
 /// Save a note in `dir` (created owner-only if missing) and say where, for the toast; a
@@ -340,6 +352,33 @@ mod tests {
     fn mode(p: &Path) -> u32 {
         use std::os::unix::fs::PermissionsExt;
         fs::metadata(p).expect("exists").permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn a_note_that_cannot_be_written_whole_leaves_no_file() {
+        struct Full(usize);
+        impl Write for Full {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                if self.0 == 0 {
+                    return Err(std::io::Error::other("No space left on device"));
+                }
+                let n = buf.len().min(self.0);
+                self.0 -= n;
+                Ok(n)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join("aadsts-50126.md");
+        fs::write(&path, "").expect("created");
+        let err = write_or_remove(&mut Full(10), &path, &[b'x'; 100]).expect_err("full");
+        assert!(err.to_string().contains("No space"), "{err}");
+        assert!(!path.exists(), "the half note is gone");
+        fs::write(&path, "").expect("created");
+        write_or_remove(&mut Full(1000), &path, &[b'x'; 100]).expect("fits");
+        assert!(path.exists());
     }
 
     #[test]
