@@ -128,6 +128,35 @@ fn leave() {
     let _ = disable_raw_mode();
 }
 
+/// ratatui's `Terminal`, dropped without a word: its own `Drop` reports a cursor it cannot
+/// show with `eprintln!`, which panics (exit 101) when stderr is the terminal that just hung
+/// up. Here the cursor is shown first; if that fails the terminal is gone, and the value is
+/// let go without its `Drop` ([`leave`] restores what can be restored).
+struct QuietTerminal<B: ratatui::backend::Backend>(Option<ratatui::Terminal<B>>);
+
+impl<B: ratatui::backend::Backend> std::ops::Deref for QuietTerminal<B> {
+    type Target = ratatui::Terminal<B>;
+    fn deref(&self) -> &Self::Target {
+        self.0.as_ref().expect("present until dropped")
+    }
+}
+
+impl<B: ratatui::backend::Backend> std::ops::DerefMut for QuietTerminal<B> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.0.as_mut().expect("present until dropped")
+    }
+}
+
+impl<B: ratatui::backend::Backend> Drop for QuietTerminal<B> {
+    fn drop(&mut self) {
+        if let Some(mut t) = self.0.take()
+            && t.show_cursor().is_err()
+        {
+            std::mem::forget(t);
+        }
+    }
+}
+
 /// Leave the terminal as we found it, whatever way we leave.
 struct Restore;
 
@@ -489,8 +518,10 @@ pub fn run(data: &Data, opts: Options) -> Result<Option<String>> {
     let mut out = screen();
     let _restore = Restore;
     enter(&mut out, opts.mouse).context("setting up the terminal")?;
-    let mut terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(out))
-        .context("setting up the terminal")?;
+    let mut terminal = QuietTerminal(Some(
+        ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(out))
+            .context("setting up the terminal")?,
+    ));
 
     // Only in debug builds, for the pseudo-terminal tests in tests/e2e.rs: panic after the
     // first frame, to check that the terminal is restored.
