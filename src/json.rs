@@ -491,18 +491,18 @@ impl<'a> Evidence<'a> {
 /// VS Code validate fully (redhat-developer/yaml-language-server#856).
 pub fn schemas() -> Vec<(&'static str, Schema)> {
     use schemars::generate::{Contract, SchemaSettings};
+    use schemars::transform::RecursiveTransform;
     let output = |title: &str, mut s: Schema| {
         s.insert("title".into(), title.into());
         s
     };
-    let out = || {
+    let settings = |contract: Contract| {
         SchemaSettings::draft07()
-            .with(|s| s.contract = Contract::Serialize)
-            .into_generator()
+            .with(|s| s.contract = contract)
+            .with_transform(RecursiveTransform(unwrap_description))
     };
-    let input = SchemaSettings::draft07()
-        .with(|s| s.contract = Contract::Deserialize)
-        .into_generator();
+    let out = || settings(Contract::Serialize).into_generator();
+    let input = settings(Contract::Deserialize).into_generator();
     vec![
         (
             "lookup",
@@ -556,6 +556,18 @@ pub fn schemas() -> Vec<(&'static str, Schema)> {
     ]
 }
 
+/// A doc comment's paragraphs as single lines: editors show a description as plain text,
+/// where the comment's line breaks would cut sentences.
+fn unwrap_description(schema: &mut Schema) {
+    if let Some(serde_json::Value::String(d)) = schema.get_mut("description") {
+        *d = d
+            .split("\n\n")
+            .map(|p| p.replace('\n', " "))
+            .collect::<Vec<_>>()
+            .join("\n\n");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -566,6 +578,13 @@ mod tests {
             serde_json::to_string(&Code(50076)).ok().as_deref(),
             Some("\"50076\"")
         );
+    }
+
+    #[test]
+    fn descriptions_are_one_line_per_paragraph() {
+        let mut s = json_schema!({"description": "one\ntwo\n\nthree"});
+        unwrap_description(&mut s);
+        assert_eq!(s.get("description"), Some(&"one two\n\nthree".into()));
     }
 
     #[test]

@@ -29,16 +29,13 @@ pub struct RawFlow {
     pub start: String,
     /// Per-code start nodes, when a code should skip questions: `{7000222: secret-expired}`.
     #[serde(default, deserialize_with = "pairs")]
-    #[schemars(
-        with = "BTreeMap<u32, String>",
-        extend("propertyNames" = {"pattern": "^[0-9]+$"})
-    )]
+    #[schemars(with = "BTreeMap<u32, String>", extend("default" = {}))]
     pub entry: Vec<(u32, String)>,
     /// The values commands need (written `<name>` in them), by name.
     #[serde(default, deserialize_with = "pairs")]
     #[schemars(
         with = "BTreeMap<String, RawPlaceholder>",
-        extend("propertyNames" = {"pattern": "^[a-z][a-z0-9-]*$"})
+        extend("default" = {}, "propertyNames" = {"pattern": "^[a-z][a-z0-9-]*$"})
     )]
     pub placeholders: Vec<(String, RawPlaceholder)>,
     /// The nodes by id (lowercase letters, digits and `-`): a question (has `question`) or a
