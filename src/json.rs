@@ -487,8 +487,8 @@ impl<'a> Evidence<'a> {
 
 /// The JSON Schema (draft-07) of each output, by file name under `schema/`: `lookup`,
 /// `search`, `explain`, `walk`, `flows-list`, `flows-show`, and `flow` for the flow files
-/// (YAML; [`flow::raw::RawFlow`]). Draft-07 because that is what the YAML language server and
-/// VS Code validate fully (redhat-developer/yaml-language-server#856).
+/// (YAML; [`flow::raw::RawFlow`]). Draft-07 because the YAML language server "supports JSON
+/// Schema 7 and below" (its README; newer drafts: redhat-developer/yaml-language-server#856).
 pub fn schemas() -> Vec<(&'static str, Schema)> {
     use schemars::generate::{Contract, SchemaSettings};
     use schemars::transform::RecursiveTransform;
