@@ -48,11 +48,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use serde_json::json;
 
 use aadsts_wizard::catalog::{Catalog, Entry, LookupError};
 use aadsts_wizard::embedded;
 use aadsts_wizard::flow::library::Library;
+use aadsts_wizard::json;
 use aadsts_wizard::search::Searcher;
 
 /// Diagnose Microsoft Entra ID (Azure AD) AADSTS sign-in errors.
@@ -313,18 +313,8 @@ fn explain(
     );
     let fetch = aadsts_wizard::evidence::fetch::leaf(&id_values);
     if json {
-        let v = json!({
-            "codes": ex.codes.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            "primary_code": ex.primary_code.map(|c| c.to_string()),
-            "error": ex.error,
-            "trace_id": ex.trace_id,
-            "correlation_id": ex.correlation_id,
-            "timestamp": ex.timestamp,
-            "app_id": ex.app_id,
-            "tenant": ex.tenant,
-            "fetch_event": fetch.map(|(ff, id)| flows::node_json(ff, id, &id_values, None)),
-        });
-        jsonln!(&v);
+        let fetch_event = fetch.map(|(ff, id)| json::Node::new(ff, id, &id_values, None));
+        jsonln!(&json::Explain::new(&ex, fetch_event));
     } else if found {
         let catalog = catalog()?;
         let mut out = aadsts_wizard::text::SafeWriter::new(
@@ -528,25 +518,6 @@ fn run_wizard(args: &Args, setup: &Setup, start: Start) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn entry_json(e: &Entry, has_flow: bool) -> serde_json::Value {
-    json!({
-        "code": e.code.to_string(),
-        "name": e.name,
-        "summary": e.summary,
-        "category": e.category.as_str(),
-        "who_fixes": e.who_fixes.as_str(),
-        "transient": e.transient,
-        "related": e.related.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "keywords": e.keywords,
-        "former_name": e.former_name,
-        "source": e.source.as_str(),
-        "evidence": e.evidence,
-        "expected": e.expected,
-        "has_flow": has_flow,
-        "lookup_url": e.lookup_url(),
-    })
-}
-
 fn lookup(catalog: &Catalog, library: &Library, code: &str, json: bool) -> Result<ExitCode> {
     let entry = match catalog.lookup(code) {
         Ok(e) => e,
@@ -579,7 +550,7 @@ fn lookup(catalog: &Catalog, library: &Library, code: &str, json: bool) -> Resul
         aadsts_wizard::text::Mode::Text,
     );
     if json {
-        jsonln!(&entry_json(entry, library.has_flow(entry.code)));
+        jsonln!(&json::Lookup::new(entry, library.has_flow(entry.code)));
     } else {
         writeln!(out, "{}", format_entry(catalog, entry))?;
         match library.title_of(entry.code) {
@@ -683,19 +654,11 @@ fn search(
         aadsts_wizard::text::Mode::Text,
     );
     if json {
-        let arr: Vec<serde_json::Value> = hits
+        let arr: Vec<json::SearchHit> = hits
             .iter()
             .map(|h| {
                 let e = &catalog.entries()[h.index];
-                json!({
-                    "code": e.code.to_string(),
-                    "name": e.name,
-                    "summary": e.summary,
-                    "category": e.category.as_str(),
-                    "score": h.score,
-                    "match": format!("{:?}", h.kind).to_lowercase(),
-                    "has_flow": library.has_flow(e.code),
-                })
+                json::SearchHit::new(e, h, library.has_flow(e.code))
             })
             .collect();
         jsonln!(&arr);

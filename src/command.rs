@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
     Hash,
     Deserialize,
     Serialize,
+    schemars::JsonSchema,
     clap::ValueEnum,
 )]
 #[serde(rename_all = "lowercase")]

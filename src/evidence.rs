@@ -60,7 +60,7 @@ pub enum EvidenceError {
 }
 
 /// The shape a document came in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// Graph JSON, the admin center's JSON download, or PowerShell's `ConvertTo-Json`.

@@ -11,6 +11,7 @@ pub(crate) mod validate;
 pub mod vars;
 pub mod when;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::command::{CommandTemplate, Shell, Values};
@@ -29,15 +30,19 @@ impl NodeId {
 }
 
 /// What kind of value a placeholder takes; decides how typed values are checked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
+    /// 8-4-4-4-12 hexadecimal digits.
     Guid,
+    /// A user principal name, `name@domain`.
     Upn,
+    /// A domain name such as `contoso.onmicrosoft.com`.
     Domain,
     /// A tenant: its ID (a GUID) or one of its verified domain names, as `az login --tenant`
     /// and the `login.microsoftonline.com/<tenant>` authority accept either.
     Tenant,
+    /// Anything on one line.
     Text,
     /// Never stored, never written to notes.
     Secret,
@@ -122,7 +127,7 @@ pub fn is_domain(s: &str) -> bool {
 }
 
 /// A value a flow's commands need.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct Placeholder {
     pub name: String,
     pub prompt: String,
@@ -143,7 +148,7 @@ pub struct Command {
 
 /// A check or command one shell cannot run, with the reason shown in its place
 /// (the Azure CLI cannot get a token for some Graph endpoints).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct Unavailable {
     pub title: String,
     pub shell: Shell,

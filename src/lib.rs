@@ -13,6 +13,7 @@ pub mod explain;
 pub mod files;
 pub mod flow;
 pub mod history;
+pub mod json;
 pub mod notes;
 pub mod search;
 pub mod signins;

@@ -9,7 +9,10 @@ use fuzzy_matcher::skim::SkimMatcherV2;
 use crate::catalog::{Catalog, Entry};
 
 /// How a hit matched the query.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum MatchKind {
     /// The query is this code.
     Exact,

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use aadsts_wizard::catalog::{Catalog, parse_code};
 use aadsts_wizard::command::{Shell, Values};
@@ -14,6 +14,7 @@ use aadsts_wizard::flow::library::{Library, Origin};
 use aadsts_wizard::flow::{
     Command as FlowCommand, Flow, FlowError, Node, NodeId, Step, WalkError, Walked,
 };
+use aadsts_wizard::json;
 use aadsts_wizard::notes::{self, Ids, Session};
 
 use crate::sources;
@@ -93,7 +94,7 @@ pub fn run_flows(cmd: FlowsCommand, cli_paths: &sources::FlowDirs) -> Result<Exi
                 return Ok(ExitCode::from(1));
             };
             if json {
-                jsonln!(&flow_json(flow));
+                jsonln!(&json::Flow::new(flow));
             } else {
                 out!("{}", flow_text(flow));
             }
@@ -141,16 +142,14 @@ fn validate(
 
 fn list(catalog: &Catalog, lib: &Library, json: bool) -> Result<ExitCode> {
     if json {
-        let arr: Vec<Value> = lib
+        let arr: Vec<json::ListedFlow> = lib
             .codes()
-            .map(|(code, flow, origin)| {
-                json!({
-                    "code": code.to_string(),
-                    "name": catalog.get(code).and_then(|e| e.name.clone()),
-                    "title": flow.title,
-                    "file": flow.file,
-                    "origin": if origin == Origin::BuiltIn { "built-in" } else { "user" },
-                })
+            .map(|(code, flow, origin)| json::ListedFlow {
+                code: json::Code(code),
+                name: catalog.get(code).and_then(|e| e.name.as_deref()),
+                title: &flow.title,
+                file: &flow.file,
+                origin,
             })
             .collect();
         jsonln!(&arr);
@@ -182,88 +181,6 @@ fn flow_for<'a>(catalog: &Catalog, lib: &'a Library, text: &str) -> Option<&'a F
         }
     }
     flow
-}
-
-fn command_json(c: &FlowCommand, values: &Values) -> Value {
-    json!({
-        "title": c.title,
-        "shell": c.shell.as_str(),
-        "changes_state": c.changes_state,
-        "command": c.render(values),
-        "needs": c.needs,
-        "modules": c.modules(),
-    })
-}
-
-/// The sign-in lines and the "not with this shell" lines of a node, for `--json`.
-fn node_prereqs_json(
-    flow: &Flow,
-    id: NodeId,
-    values: &Values,
-    shell: Option<Shell>,
-) -> (Value, Value) {
-    let connect: Vec<_> = flow
-        .connect_lines(id, values)
-        .into_iter()
-        .filter(|c| shell.is_none_or(|s| c.shell == s))
-        .collect();
-    let unavailable: Vec<Value> = flow
-        .node(id)
-        .unavailable()
-        .iter()
-        .filter(|u| shell.is_none_or(|s| u.shell == s))
-        .map(|u| json!({"title": u.title, "shell": u.shell.as_str(), "reason": u.reason}))
-        .collect();
-    (json!(connect), Value::from(unavailable))
-}
-
-pub(crate) fn node_json(flow: &Flow, id: NodeId, values: &Values, shell: Option<Shell>) -> Value {
-    let keep = |c: &&FlowCommand| shell.is_none_or(|s| c.shell == s);
-    let (connect, unavailable) = node_prereqs_json(flow, id, values, shell);
-    let mut v = match flow.node(id) {
-        Node::Question(q) => json!({
-            "kind": "question",
-            "id": flow.key(id),
-            "text": q.text,
-            "help": q.help,
-            "answers": q.answers.iter().map(|a| a.label.clone()).collect::<Vec<_>>(),
-            "checks": q.checks.iter().filter(keep).map(|c| command_json(c, values)).collect::<Vec<_>>(),
-        }),
-        Node::Leaf(l) => json!({
-            "kind": "leaf",
-            "id": flow.key(id),
-            "cause": l.cause,
-            "explanation": l.explanation,
-            "fix": l.fix,
-            "commands": l.commands.iter().filter(keep).map(|c| command_json(c, values)).collect::<Vec<_>>(),
-            "related": l.related.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            "links": l.links,
-        }),
-    };
-    if let Some(obj) = v.as_object_mut() {
-        obj.insert("connect".into(), connect);
-        obj.insert("unavailable".into(), unavailable);
-    }
-    v
-}
-
-fn flow_json(flow: &Flow) -> Value {
-    let values = Values::new();
-    json!({
-        "codes": flow.codes.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "title": flow.title,
-        "file": flow.file,
-        "start": flow.key(flow.start),
-        "entry": flow.entries.iter().map(|(c, id)| (c.to_string(), Value::from(flow.key(*id)))).collect::<serde_json::Map<_, _>>(),
-        "placeholders": flow.placeholders.iter().map(|p| json!({"name": p.name, "prompt": p.prompt, "example": p.example, "kind": p.kind.as_str()})).collect::<Vec<_>>(),
-        "nodes": flow.nodes().map(|(id, n)| {
-            let mut v = node_json(flow, id, &values, None);
-            if let (Node::Question(q), Some(obj)) = (n, v.as_object_mut()) {
-                obj.insert("next".into(), q.answers.iter().map(|a| Value::from(flow.key(a.next))).collect());
-            }
-            v
-        }).collect::<Vec<_>>(),
-    })
 }
 
 fn flow_text(flow: &Flow) -> String {
@@ -416,47 +333,15 @@ pub fn walk(args: WalkArgs, cli_paths: &sources::FlowDirs) -> Result<ExitCode> {
         None
     };
     if args.json {
-        let path: Vec<Value> = walked
-            .steps
-            .iter()
-            .map(|(s, reason)| {
-                let (q, a) = flow.describe(s);
-                let mut o = json!({"question": q, "answer": a});
-                if doc.is_some() {
-                    o["source"] = json!(if reason.is_some() {
-                        "evidence"
-                    } else {
-                        "answer"
-                    });
-                }
-                if let Some(r) = reason {
-                    o["reason"] = json!(format!("from the sign-in log: {r}"));
-                }
-                o
-            })
-            .collect();
-        let mut out = json!({
-            "code": code.to_string(),
-            "flow": flow.file,
-            "title": flow.title,
-            "path": path,
-            "node": node_json(flow, node, &values, shell),
-        });
-        if let Some((ff, id)) = fetch {
-            out["fetch_event"] = node_json(ff, id, &values, shell);
-        }
+        let mut out = json::Walk::new(flow, code, &walked, &values, shell, doc.is_some());
+        out.fetch_event = fetch.map(|(ff, id)| json::Node::new(ff, id, &values, shell));
         if let (Some(doc), Some(ev)) = (&doc, event) {
-            let (trace, correlation, time) = evidence::ids(ev);
-            out["evidence"] = json!({
-                "format": doc.format,
-                "events": doc.events.len(),
-                "trace_id": trace,
-                "correlation_id": correlation,
-                "time": time,
-                "values": filled.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect::<serde_json::Map<String, Value>>(),
-                "stopped": walked.stopped,
-                "warnings": doc.warnings,
-            });
+            out.evidence = Some(json::Evidence::new(
+                doc,
+                ev,
+                &filled,
+                walked.stopped.as_deref(),
+            ));
         }
         jsonln!(&out);
     } else if args.markdown {

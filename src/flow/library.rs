@@ -10,9 +10,12 @@ use crate::embedded::EmbeddedFlow;
 use crate::flow::{Flow, FlowError, load, load::load_json};
 
 /// Where a flow file came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub enum Origin {
+    /// Shipped in the binary (`flows/`).
     BuiltIn,
+    /// From `--flows`, `AADSTS_WIZARD_FLOWS` or the config folder.
     User,
 }
 

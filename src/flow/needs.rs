@@ -3,13 +3,16 @@
 
 use std::collections::BTreeSet;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::command::Shell;
 use crate::flow::Command;
 
 /// A licence some data needs (sign-in logs need P1, risk data P2, device data Intune).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
 pub enum Licence {
     /// Microsoft Entra ID P1.
     P1,
@@ -35,7 +38,7 @@ impl Licence {
 }
 
 /// A command's declared prerequisites.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Needs {
     /// Microsoft Graph delegated permissions.
     pub scopes: Vec<String>,
@@ -60,7 +63,7 @@ impl Needs {
 }
 
 /// The PowerShell module or tool a command runs in, read from its text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Module {
     /// The Azure CLI (`az`).
@@ -151,7 +154,7 @@ impl Command {
 }
 
 /// A sign-in line a screen's commands need, for one shell.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Connect {
     pub shell: Shell,
     /// The command text, with `<tenant-id>` where the flow has that value.
