@@ -16,6 +16,9 @@ use serde_json::Value;
 
 use super::{Event, Source, Tally};
 
+mod quick;
+use quick::quick_success;
+
 /// The shapes `signins` reads, for the error on a file that is none of them.
 pub const ACCEPTED: &str = "expected a sign-in log export: Graph signIn JSON (JSON lines, a page with 'value', or an array), Get-MgBetaAuditLogSignIn | ConvertTo-Json, the Entra admin center's JSON or CSV download, or Log Analytics SigninLogs/AAD*SignInLogs rows as JSON (rows, or the query API's 'tables') or CSV (gzip too)";
 
@@ -332,99 +335,6 @@ fn to_graph(v: &Value) -> Option<Value> {
         obj.insert("createdDateTime".to_string(), t.clone());
     }
     Some(graph)
-}
-
-/// A Graph record whose one and only `"errorCode":` is `0` is a success, and a success needs no
-/// other field: it is counted after a check that its brackets balance outside strings (which
-/// catches the usual damage, a truncated line) instead of a full parse. Most sign-ins succeed,
-/// so this makes reading about three times faster; anything unusual takes the full parse.
-/// (`"errorCode":` cannot occur inside a JSON string: its quotes would have to be escaped.)
-fn quick_success(bytes: &[u8]) -> bool {
-    const KEY: &[u8] = b"\"errorCode\":";
-    let mut found = memchr::memmem::find_iter(bytes, KEY);
-    let Some(at) = found.next() else {
-        return false;
-    };
-    if found.next().is_some() {
-        return false;
-    }
-    let value = bytes[at + KEY.len()..].trim_ascii_start();
-    value.first() == Some(&b'0')
-        && matches!(
-            value.get(1),
-            Some(b',' | b'}' | b' ' | b'\t' | b'\r' | b'\n')
-        )
-        && balanced(bytes)
-}
-
-/// Whether `b` is one `{...}` whose brackets balance outside strings.
-fn balanced(b: &[u8]) -> bool {
-    if b.first() != Some(&b'{') || b.last() != Some(&b'}') {
-        return false;
-    }
-    if memchr::memchr(b'\\', b).is_some() {
-        return balanced_escaped(b);
-    }
-    // No backslash: strings run from one quote to the next, so only the text between every
-    // second quote and the next needs looking at (found with SIMD, a few bytes each).
-    let (mut depth, mut start, mut outside) = (0u32, 0, true);
-    let last = b.len() - 1;
-    for q in memchr::memchr_iter(b'"', b).chain(std::iter::once(b.len())) {
-        if outside {
-            for (i, &c) in b[start..q].iter().enumerate() {
-                match c {
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        if depth == 0 {
-                            return false;
-                        }
-                        depth -= 1;
-                        if depth == 0 && start + i != last {
-                            return false;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-        outside = !outside;
-        start = q + 1;
-    }
-    // The loop ran once past the last quote: an even number of quotes leaves `outside` false.
-    depth == 0 && !outside
-}
-
-/// [`balanced`] for text with escapes, byte by byte.
-fn balanced_escaped(b: &[u8]) -> bool {
-    let (mut depth, mut in_str, mut esc) = (0u32, false, false);
-    let last = b.len() - 1;
-    for (i, &c) in b.iter().enumerate() {
-        if in_str {
-            if esc {
-                esc = false;
-            } else if c == b'\\' {
-                esc = true;
-            } else if c == b'"' {
-                in_str = false;
-            }
-            continue;
-        }
-        match c {
-            b'"' => in_str = true,
-            b'{' | b'[' => depth += 1,
-            b'}' | b']' => {
-                if depth == 0 {
-                    return false;
-                }
-                depth -= 1;
-                if depth == 0 && i != last {
-                    return false;
-                }
-            }
-            _ => {}
-        }
-    }
-    depth == 0 && !in_str
 }
 
 /// JSON lines: each line parsed where it sits in the read buffer; only a line split across two
@@ -849,31 +759,5 @@ impl<R: Read> Read for Counted<R> {
         let n = self.0.read(buf)?;
         self.1.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn brackets_balance_outside_strings_with_and_without_escapes() {
-        for (text, want) in [
-            (r#"{"a":1}"#, true),
-            (r#"{"a":{"b":[1,{"c":"}"}]}}"#, true),
-            (r#"{"a":"{[","b":"]}"}"#, true),
-            (r#"{"a":"x\"}","b":2}"#, true),
-            (r#"{"a":"x\\","b":{}}"#, true),
-            (r#"{"a":{"b":1}"#, false),
-            (r#"{"a":1}}"#, false),
-            (r#"{"a":1},{"b":2}"#, false),
-            (r#"{"a":"unterminated}"#, false),
-            (r#"{"a":"x\"}"#, false),
-            (r#"{"a":[1,2}"#, false),
-            (r#"[1]"#, false),
-            (r#"{"#, false),
-        ] {
-            assert_eq!(balanced(text.as_bytes()), want, "{text}");
-        }
     }
 }
