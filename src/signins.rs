@@ -14,15 +14,17 @@
 
 pub mod kql;
 pub mod read;
+mod strings;
 pub mod time;
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+
+use strings::{FxMap, Strings};
 
 /// A string from the input, borrowed from it when it has no escapes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -242,67 +244,6 @@ fn positions<S: serde::Serializer>(v: &[At], s: S) -> Result<S::Ok, S::Error> {
 
 /// How many malformed records are listed by position.
 pub const MALFORMED_LISTED: usize = 5;
-
-/// A fast hasher for the counters' small integer and short string keys (FxHash, as rustc uses;
-/// no HashDoS concern: an export can only slow down its own summary).
-#[derive(Default, Clone, Copy)]
-struct Fx(u64);
-
-impl Hasher for Fx {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        for &b in chunks.remainder() {
-            self.add(u64::from(b));
-        }
-    }
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    fn write_i64(&mut self, i: i64) {
-        self.add(i as u64);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-impl Fx {
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
-
-/// Every distinct string seen once, numbered.
-#[derive(Default, Debug)]
-struct Strings {
-    ids: FxMap<Box<str>, u32>,
-    list: Vec<Box<str>>,
-}
-
-impl Strings {
-    fn id(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
-            return id;
-        }
-        let id = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
-        self.list.push(s.into());
-        self.ids.insert(s.into(), id);
-        id
-    }
-    fn get(&self, id: u32) -> &str {
-        self.list.get(id as usize).map_or("", |s| s)
-    }
-}
 
 /// Width of the time buckets that "what changed" is computed from.
 const BUCKET: i64 = 600;
@@ -636,7 +577,7 @@ impl Tally {
             codes,
             ..
         } = other;
-        let map: Vec<u32> = strings.list.iter().map(|s| self.strings.id(s)).collect();
+        let map: Vec<u32> = strings.iter().map(|s| self.strings.id(s)).collect();
         let m = |id: &u32| map.get(*id as usize).copied().unwrap_or(0);
         for (view, theirs) in self.views.iter_mut().zip(views) {
             for (k, g) in theirs.groups {
