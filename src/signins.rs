@@ -67,8 +67,7 @@ pub struct Event<'a> {
     pub id: Option<Text<'a>>,
     #[serde(borrow)]
     pub created_date_time: Option<Text<'a>>,
-    #[serde(borrow)]
-    pub status: Option<Status<'a>>,
+    pub status: Option<Status>,
     #[serde(borrow)]
     pub app_display_name: Option<Text<'a>>,
     #[serde(borrow)]
@@ -100,10 +99,8 @@ pub struct Event<'a> {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Status<'a> {
+pub struct Status {
     pub error_code: Option<i64>,
-    #[serde(borrow)]
-    pub failure_reason: Option<Text<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -44,16 +44,24 @@ impl Fx {
 pub(super) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 
 /// Every distinct string seen, numbered from 0 in the order first seen. The strings sit one
-/// after another in one buffer and the hash table holds only their numbers (4 bytes each), so
-/// the table of a large export (tens of thousands of users and IPs) stays small enough for the
-/// CPU's caches: a lookup costs one or two cache misses instead of three (table slot, key
-/// pointer, key text) with a map from boxed strings.
+/// after another in one buffer, and the hash table holds for each its number, length and place
+/// (16 bytes), so that a lookup reads the table and the text and nothing else: with tens of
+/// thousands of users and IPs, each of those reads is a cache miss, and a map from boxed
+/// strings (table slot, then key pointer, then key text) or from numbers alone (table slot,
+/// then the string's place, then its text) costs one more.
 #[derive(Default)]
 pub(super) struct Strings {
-    table: hashbrown::HashTable<u32>,
-    text: String,
-    /// `ends[id]` is where string `id` ends in `text`; it starts where the one before ends.
-    ends: Vec<usize>,
+    table: hashbrown::HashTable<Slot>,
+    text: Vec<u8>,
+    /// `spans[id]`: where string `id` is in `text`.
+    spans: Vec<(usize, u32)>,
+}
+
+#[derive(Clone, Copy)]
+struct Slot {
+    start: usize,
+    len: u32,
+    id: u32,
 }
 
 impl std::fmt::Debug for Strings {
@@ -62,40 +70,37 @@ impl std::fmt::Debug for Strings {
     }
 }
 
-/// The hash of a string: foldhash with a fixed seed (the same in every thread, so the tables of
-/// the parts read in parallel could be compared; nothing depends on it).
-fn hash(s: &str) -> u64 {
+/// The hash of a string: foldhash with a fixed seed (nothing depends on its value).
+fn hash(s: &[u8]) -> u64 {
     foldhash::fast::FixedState::with_seed(0x5167_6e49_6e73).hash_one(s)
 }
 
-/// String `id` of `text` cut at `ends`.
-fn slice<'t>(text: &'t str, ends: &[usize], id: u32) -> &'t str {
-    let id = id as usize;
-    let end = ends.get(id).copied().unwrap_or(0);
-    let start = match id.checked_sub(1) {
-        Some(before) => ends.get(before).copied().unwrap_or(0),
-        None => 0,
-    };
-    text.get(start..end).unwrap_or("")
+/// The bytes at `start..start + len` of `text` (empty when out of range, which cannot happen).
+fn bytes(text: &[u8], start: usize, len: u32) -> &[u8] {
+    text.get(start..start + len as usize).unwrap_or_default()
 }
 
 impl Strings {
     /// The number of `s`, given it now if it is new.
     pub(super) fn id(&mut self, s: &str) -> u32 {
-        let (text, ends) = (&self.text, &self.ends);
+        let s = s.as_bytes();
+        let text = &self.text;
+        // A string over 4 GiB (it cannot come from a record, at most 16 MiB) would be cut.
+        let len = u32::try_from(s.len()).unwrap_or(u32::MAX);
         let entry = self.table.entry(
             hash(s),
-            |&id| slice(text, ends, id) == s,
-            |&id| hash(slice(text, ends, id)),
+            |slot| slot.len == len && bytes(text, slot.start, slot.len) == s,
+            |slot| hash(bytes(text, slot.start, slot.len)),
         );
         match entry {
-            hashbrown::hash_table::Entry::Occupied(e) => *e.get(),
+            hashbrown::hash_table::Entry::Occupied(e) => e.get().id,
             hashbrown::hash_table::Entry::Vacant(e) => {
                 // Past 2^32 - 1 strings (over 100 GB of distinct text) the last number is shared.
-                let id = u32::try_from(self.ends.len()).unwrap_or(u32::MAX);
-                self.text.push_str(s);
-                self.ends.push(self.text.len());
-                e.insert(id);
+                let id = u32::try_from(self.spans.len()).unwrap_or(u32::MAX);
+                let start = self.text.len();
+                self.text.extend_from_slice(s);
+                self.spans.push((start, len));
+                e.insert(Slot { start, len, id });
                 id
             }
         }
@@ -103,12 +108,14 @@ impl Strings {
 
     /// String `id`, or `""` for a number never given.
     pub(super) fn get(&self, id: u32) -> &str {
-        slice(&self.text, &self.ends, id)
+        let (start, len) = self.spans.get(id as usize).copied().unwrap_or_default();
+        // Whole strings were copied in, so each span is valid UTF-8.
+        std::str::from_utf8(bytes(&self.text, start, len)).unwrap_or_default()
     }
 
     /// Every string, in the order of their numbers.
     pub(super) fn iter(&self) -> impl Iterator<Item = &str> {
-        (0..self.ends.len()).map(|id| slice(&self.text, &self.ends, id as u32))
+        (0..self.spans.len()).map(|id| self.get(id as u32))
     }
 }
 
