@@ -4,8 +4,9 @@
 # git), time in one run the tool's summary by code against jq doing the same group-by
 # (streaming `reduce`), DuckDB (`read_json` + `GROUP BY`, from PyPI in a cached venv) and
 # `wc -l` (the floor: reading the file once). Prints wall time, CPU time and peak RSS
-# (/usr/bin/time -v) next to the targets, checks that all three counts agree with the
-# generator's, and writes bench/signins-results.md.
+# (/usr/bin/time -v) next to the targets, with the load average (1 minute) just before each
+# run, checks that all three counts agree with the generator's, and writes
+# bench/signins-results.md.
 #
 # Usage: bench/signins.sh [--events N] [--file PATH] [--no-write]
 # Needs: cargo, python3, jq, /usr/bin/time (GNU time), pip access for duckdb on the first run.
@@ -60,6 +61,7 @@ cat "$FILE" >/dev/null
 run() {
   local name="$1"; shift
   echo "== $name" >&2
+  cut -d' ' -f1 /proc/loadavg >"$WORK/$name.load"
   /usr/bin/time -v -o "$WORK/$name.time" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
   local rc=$?
   if [ $rc -ne 0 ]; then
@@ -105,8 +107,12 @@ def fig(name):
     secs = 0.0
     for part in wall.split(":"):
         secs = secs * 60 + float(part)
+    try:
+        load = open(os.path.join(work, name + ".load")).read().strip()
+    except OSError:
+        load = "?"
     return {"wall": secs, "cpu": float(get("User time (seconds)")) + float(get("System time (seconds)")),
-            "rss_mb": int(get("Maximum resident set size (kbytes)")) * 1024 / 1e6}
+            "rss_mb": int(get("Maximum resident set size (kbytes)")) * 1024 / 1e6, "load": load}
 
 def counts(name):
     try:
@@ -135,11 +141,12 @@ except (OSError, StopIteration):
 out(f"# `signins` benchmark: {events:,} events, {size / 1e9:.2f} GB of Graph JSON lines")
 out()
 out(f"Machine: {cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}; "
-    f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}. The file was in the page cache. "
+    f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 minutes; "
+    "the table gives the 1-minute figure just before each run). The file was in the page cache. "
     "Wall time depends on what else runs; CPU time (user + system) much less so.")
 out()
-out("| run | wall s | CPU s | peak RSS MB | counts agree | target |")
-out("|---|---:|---:|---:|---|---|")
+out("| run | wall s | CPU s | peak RSS MB | load before | counts agree | target |")
+out("|---|---:|---:|---:|---:|---|---|")
 names = {"tool": "`aadsts-wizard signins FILE --include-expected --json` (by code, with tops, users, apps, first/last seen)",
          "jq": "`jq -n 'reduce (inputs | .status.errorCode | select(. != 0) | tostring) as $c ({}; .[$c] += 1)'`",
          "duckdb": "DuckDB `read_json(..., format='newline_delimited')` + `GROUP BY status.errorCode`",
@@ -149,10 +156,10 @@ for n in ["tool", "jq", "duckdb", "wc"]:
     x = f[n]
     if x is None:
         ok = False
-        out(f"| {names[n].replace('|', chr(92) + '|')} | **NOT MEASURED** | | | | {targets[n]} |")
+        out(f"| {names[n].replace('|', chr(92) + '|')} | **NOT MEASURED** | | | | | {targets[n]} |")
         continue
     agree = "" if n == "wc" else ("yes" if c[n] == want else "**NO**")
-    out(f"| {names[n].replace('|', chr(92) + '|')} | {x['wall']:.2f} | {x['cpu']:.2f} | {x['rss_mb']:.1f} | {agree} | {targets[n]} |")
+    out(f"| {names[n].replace('|', chr(92) + '|')} | {x['wall']:.2f} | {x['cpu']:.2f} | {x['rss_mb']:.1f} | {x['load']} | {agree} | {targets[n]} |")
 out()
 t = f["tool"]
 if t:
