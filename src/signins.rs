@@ -566,6 +566,12 @@ impl Tally {
     /// Add the counts of another tally made with the same options (a part of the input read by
     /// another thread, whose line numbers start after `line_offset` lines).
     pub fn merge(&mut self, other: Tally, line_offset: u64) {
+        // Into a tally that has seen nothing, the first part is taken as it is: the same result
+        // as merging it, without holding two copies of its counts at once.
+        if line_offset == 0 && self.is_untouched() {
+            *self = other;
+            return;
+        }
         let Tally {
             strings,
             views,
@@ -637,6 +643,18 @@ impl Tally {
                 s.malformed_at.push(at);
             }
         }
+    }
+
+    /// Whether nothing was counted yet (not even a malformed record).
+    fn is_untouched(&self) -> bool {
+        self.stats == Stats::default()
+            && self.strings.is_empty()
+            && self.codes.is_empty()
+            && self.expected_failures == 0
+            && self
+                .views
+                .iter()
+                .all(|v| v.groups.is_empty() && v.span.is_none())
     }
 
     /// The rows of the grouping asked for, most failures first (ties by key); `info` tells

@@ -113,6 +113,11 @@ impl Strings {
         std::str::from_utf8(bytes(&self.text, start, len)).unwrap_or_default()
     }
 
+    /// Whether no string was numbered yet.
+    pub(super) fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
     /// Every string, in the order of their numbers.
     pub(super) fn iter(&self) -> impl Iterator<Item = &str> {
         (0..self.spans.len()).map(|id| self.get(id as u32))
