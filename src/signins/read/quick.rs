@@ -8,19 +8,21 @@
 /// (`"errorCode":` cannot occur inside a JSON string: its quotes would have to be escaped.)
 pub(super) fn quick_success(bytes: &[u8]) -> bool {
     const KEY: &[u8] = b"\"errorCode\":";
-    let mut found = memchr::memmem::find_iter(bytes, KEY);
-    let Some(at) = found.next() else {
+    // Built once: building a searcher for every line costs as much as a short search.
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(KEY));
+    let Some(at) = FINDER.find(bytes) else {
         return false;
     };
-    if found.next().is_some() {
-        return false;
-    }
-    let value = bytes[at + KEY.len()..].trim_ascii_start();
+    let rest = &bytes[at + KEY.len()..];
+    let value = rest.trim_ascii_start();
+    // A failure is known here, without looking further.
     value.first() == Some(&b'0')
         && matches!(
             value.get(1),
             Some(b',' | b'}' | b' ' | b'\t' | b'\r' | b'\n')
         )
+        && FINDER.find(rest).is_none()
         && balanced(bytes)
 }
 
@@ -185,6 +187,33 @@ fn balanced_escaped(b: &[u8]) -> bool {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn only_a_whole_record_with_one_error_code_of_0_is_a_quick_success() {
+        for (text, want) in [
+            (
+                r#"{"status":{"errorCode":0,"failureReason":"Other."}}"#,
+                true,
+            ),
+            (r#"{"status":{"errorCode": 0 },"x":[1]}"#, true),
+            (r#"{"status":{"errorCode":50126}}"#, false),
+            (r#"{"status":{"errorCode":01}}"#, false),
+            (r#"{"status":{"errorCode":0.5}}"#, false),
+            (
+                r#"{"value":[{"status":{"errorCode":0}},{"status":{"errorCode":0}}]}"#,
+                false,
+            ),
+            (
+                r#"{"a":{"errorCode":0},"status":{"errorCode":53003}}"#,
+                false,
+            ),
+            (r#"{"status":{"errorCode":0}"#, false),
+            (r#"{"status":{"errorCode":0,"x":"}"}"#, false),
+            (r#"{"status":{"ErrorCode":0}}"#, false),
+        ] {
+            assert_eq!(quick_success(text.as_bytes()), want, "{text}");
+        }
+    }
 
     #[test]
     fn brackets_balance_outside_strings_with_and_without_escapes() {
