@@ -486,7 +486,7 @@ impl<'a> Evidence<'a> {
 }
 
 /// The JSON Schema (draft-07) of each output, by file name under `schema/`: `lookup`,
-/// `search`, `explain`, `walk`, `flows-list`, `flows-show`, and `flow` for the flow files
+/// `search`, `explain`, `walk`, `flows-list`, `flows-show`, `signins`, and `flow` for the flow files
 /// (YAML; [`flow::raw::RawFlow`]). Draft-07 because the YAML language server "supports JSON
 /// Schema 7 and below" (its README; newer drafts: redhat-developer/yaml-language-server#856).
 pub fn schemas() -> Vec<(&'static str, Schema)> {
@@ -544,6 +544,13 @@ pub fn schemas() -> Vec<(&'static str, Schema)> {
             output(
                 "aadsts-wizard flows show --json",
                 out().into_root_schema_for::<Flow>(),
+            ),
+        ),
+        (
+            "signins",
+            output(
+                "aadsts-wizard signins --json",
+                out().into_root_schema_for::<crate::signins::Summary>(),
             ),
         ),
         (

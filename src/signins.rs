@@ -14,15 +14,17 @@
 
 pub mod kql;
 pub mod read;
+mod strings;
 pub mod time;
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+
+use strings::{FxMap, Strings};
 
 /// A string from the input, borrowed from it when it has no escapes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -65,8 +67,7 @@ pub struct Event<'a> {
     pub id: Option<Text<'a>>,
     #[serde(borrow)]
     pub created_date_time: Option<Text<'a>>,
-    #[serde(borrow)]
-    pub status: Option<Status<'a>>,
+    pub status: Option<Status>,
     #[serde(borrow)]
     pub app_display_name: Option<Text<'a>>,
     #[serde(borrow)]
@@ -98,10 +99,8 @@ pub struct Event<'a> {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Status<'a> {
+pub struct Status {
     pub error_code: Option<i64>,
-    #[serde(borrow)]
-    pub failure_reason: Option<Text<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -140,7 +139,7 @@ fn first<'s>(a: &'s Option<Text<'_>>, b: &'s Option<Text<'_>>) -> Option<&'s str
 }
 
 /// What the rows are grouped by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum GroupBy {
     Code,
@@ -199,7 +198,7 @@ pub struct Options {
 }
 
 /// What was read, skipped and counted.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Stats {
     /// Sign-in events read (successes and failures).
     pub events: u64,
@@ -220,6 +219,7 @@ pub struct Stats {
     pub malformed: u64,
     /// Where the first few malformed records are, as `file:line`.
     #[serde(serialize_with = "positions")]
+    #[schemars(with = "Vec<String>")]
     pub malformed_at: Vec<At>,
 }
 
@@ -242,67 +242,6 @@ fn positions<S: serde::Serializer>(v: &[At], s: S) -> Result<S::Ok, S::Error> {
 
 /// How many malformed records are listed by position.
 pub const MALFORMED_LISTED: usize = 5;
-
-/// A fast hasher for the counters' small integer and short string keys (FxHash, as rustc uses;
-/// no HashDoS concern: an export can only slow down its own summary).
-#[derive(Default, Clone, Copy)]
-struct Fx(u64);
-
-impl Hasher for Fx {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        for &b in chunks.remainder() {
-            self.add(u64::from(b));
-        }
-    }
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    fn write_i64(&mut self, i: i64) {
-        self.add(i as u64);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-impl Fx {
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
-
-/// Every distinct string seen once, numbered.
-#[derive(Default, Debug)]
-struct Strings {
-    ids: FxMap<Box<str>, u32>,
-    list: Vec<Box<str>>,
-}
-
-impl Strings {
-    fn id(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
-            return id;
-        }
-        let id = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
-        self.list.push(s.into());
-        self.ids.insert(s.into(), id);
-        id
-    }
-    fn get(&self, id: u32) -> &str {
-        self.list.get(id as usize).map_or("", |s| s)
-    }
-}
 
 /// Width of the time buckets that "what changed" is computed from.
 const BUCKET: i64 = 600;
@@ -628,6 +567,12 @@ impl Tally {
     /// Add the counts of another tally made with the same options (a part of the input read by
     /// another thread, whose line numbers start after `line_offset` lines).
     pub fn merge(&mut self, other: Tally, line_offset: u64) {
+        // Into a tally that has seen nothing, the first part is taken as it is: the same result
+        // as merging it, without holding two copies of its counts at once.
+        if line_offset == 0 && self.is_untouched() {
+            *self = other;
+            return;
+        }
         let Tally {
             strings,
             views,
@@ -636,7 +581,7 @@ impl Tally {
             codes,
             ..
         } = other;
-        let map: Vec<u32> = strings.list.iter().map(|s| self.strings.id(s)).collect();
+        let map: Vec<u32> = strings.iter().map(|s| self.strings.id(s)).collect();
         let m = |id: &u32| map.get(*id as usize).copied().unwrap_or(0);
         for (view, theirs) in self.views.iter_mut().zip(views) {
             for (k, g) in theirs.groups {
@@ -699,6 +644,18 @@ impl Tally {
                 s.malformed_at.push(at);
             }
         }
+    }
+
+    /// Whether nothing was counted yet (not even a malformed record).
+    fn is_untouched(&self) -> bool {
+        self.stats == Stats::default()
+            && self.strings.is_empty()
+            && self.codes.is_empty()
+            && self.expected_failures == 0
+            && self
+                .views
+                .iter()
+                .all(|v| v.groups.is_empty() && v.span.is_none())
     }
 
     /// The rows of the grouping asked for, most failures first (ties by key); `info` tells
@@ -895,14 +852,14 @@ impl CodeInfo {
 }
 
 /// A value and how many of a group's failures had it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Top {
     pub value: String,
     pub count: u64,
 }
 
 /// One row of the summary: a code (or app, user…) and its failures.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Row {
     pub key: String,
     /// The code's name in the catalog (`--by code`).
@@ -937,7 +894,7 @@ pub struct Row {
 }
 
 /// The whole summary, as `--json` prints it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     pub by: GroupBy,
     pub since: Option<String>,

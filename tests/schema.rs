@@ -507,6 +507,21 @@ fn outputs_fit_their_schemas() {
     assert!(v["fetch_event"].is_object(), "{v}");
     assert_valid("walk", &walk, &v, &args);
 
+    let signins = schema("signins");
+    let small = fixtures.join("signins/small.jsonl");
+    let small = small.to_string_lossy();
+    for by in ["code", "app", "user", "ip", "resource", "policy"] {
+        let args = [
+            "signins",
+            small.as_ref(),
+            "--by",
+            by,
+            "--include-expected",
+            "--json",
+        ];
+        assert_valid("signins", &signins, &run(&args), &args);
+    }
+
     let list = schema("flows-list");
     let args = ["flows", "list", "--json"];
     let listed = run(&args);

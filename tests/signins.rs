@@ -199,6 +199,41 @@ fn a_large_file_read_in_parallel_parts_gives_the_same_counts() {
 }
 
 #[test]
+fn a_damaged_stretch_as_long_as_a_part_is_counted_as_a_sequential_read_counts_it() {
+    // 1,500 long junk lines (a string never closed) in the middle: over half of the file, so
+    // parts read in parallel start in it and some hold nothing else; the parts after the first
+    // must not take the file for "not an export" (they did: the file was refused).
+    let (events, _, _) = generate();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut lines: Vec<String> = json_lines(&events).lines().map(str::to_string).collect();
+    let long = "x".repeat(2000);
+    let junk: Vec<String> = (0..1500)
+        .map(|i| format!("{{\"broken\": \"{i}{long}"))
+        .collect();
+    lines.splice(1500..1500, junk);
+    let f = write(&dir, "s.jsonl", lines.join("\n").as_bytes());
+    let whole = run(&["signins", "--json", "--by", "user", &f], None, &[]);
+    let parts = run(
+        &["signins", "--json", "--by", "user", &f],
+        None,
+        &[("AADSTS_WIZARD_SPLIT_BYTES", "1000")],
+    );
+    assert!(
+        whole.status.success(),
+        "{}",
+        String::from_utf8_lossy(&whole.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&parts.stdout),
+        String::from_utf8_lossy(&whole.stdout)
+    );
+    let v: Value = serde_json::from_slice(&parts.stdout).expect("JSON");
+    assert_eq!(v["stats"]["events"], N);
+    assert_eq!(v["stats"]["malformed"], 1500);
+    assert_eq!(v["stats"]["malformed_at"][0], format!("{f}:1501"));
+}
+
+#[test]
 fn graph_arrays_pages_gzip_stdin_and_several_files_give_the_same_counts() {
     let (events, _, _) = generate();
     let dir = tempfile::tempdir().expect("tempdir");
