@@ -4,29 +4,16 @@
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use crate::catalog::Catalog;
-use crate::embedded;
-use crate::flow::library::{Library, Origin, SourceFile};
-use crate::search::Searcher;
 use crate::tui::app::{App, Data, Screen};
+use crate::tui::tests::{built_in, data_from};
 use crate::tui::update::{Msg, update};
 use crate::tui::view;
 
 fn data() -> Data {
-    let (f, s) = embedded::CATALOG;
-    let catalog = Catalog::from_yaml(f, s).expect("embedded catalog");
-    let files = [SourceFile {
-        path: "flows/50012-client-credentials.yaml".into(),
-        text: include_str!("../../flows/50012-client-credentials.yaml").into(),
-        origin: Origin::BuiltIn,
-    }];
-    let library = Library::build(&catalog, &files);
-    assert!(library.problems.is_empty(), "{:?}", library.problems);
-    Data {
-        catalog,
-        library,
-        searcher: Searcher::new(),
-    }
+    data_from(&[built_in(
+        "flows/50012-client-credentials.yaml",
+        include_str!("../../flows/50012-client-credentials.yaml"),
+    )])
 }
 
 /// A Graph service-principal sign-in that failed with 50012 while sending a client secret.

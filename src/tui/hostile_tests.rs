@@ -7,8 +7,7 @@ use ratatui::backend::TestBackend;
 
 use crate::catalog::Catalog;
 use crate::embedded;
-use crate::flow::library::{Library, Origin, SourceFile};
-use crate::search::Searcher;
+use crate::flow::library::{Origin, SourceFile};
 use crate::tui::app::{App, Data, Overlay};
 use crate::tui::update::{Msg, update};
 use crate::tui::view;
@@ -85,33 +84,21 @@ nodes:
 }
 
 fn data() -> Data {
-    let (f, s) = embedded::CATALOG;
-    let catalog = Catalog::from_yaml(f, s).expect("embedded catalog");
-    let files = [
-        SourceFile {
-            path: "hostile.yaml".into(),
-            text: hostile_flow(),
-            origin: Origin::User,
-        },
-        SourceFile {
-            path: "flows/triage.yaml".into(),
-            text: include_str!("../../flows/triage.yaml").into(),
-            origin: Origin::BuiltIn,
-        },
-    ];
+    let hostile = SourceFile {
+        path: "hostile.yaml".into(),
+        text: hostile_flow(),
+        origin: Origin::User,
+    };
+    let triage =
+        crate::tui::tests::built_in("flows/triage.yaml", include_str!("../../flows/triage.yaml"));
     // The validator refuses every one of these texts (see `the_validator_refuses_hostile_text`);
     // let them through here to check the screen's own cleaning beneath it.
     crate::flow::validate::ALLOW_CONTROL_TEXT.with(|c| c.set(true));
-    let library = Library::build(&catalog, &files);
+    let data = crate::tui::tests::data_from(&[hostile, triage]);
     crate::flow::validate::ALLOW_CONTROL_TEXT.with(|c| c.set(false));
-    assert!(library.problems.is_empty(), "{:?}", library.problems);
-    let flow = library.for_code(7000222).expect("hostile flow loaded");
+    let flow = data.library.for_code(7000222).expect("hostile flow loaded");
     assert!(flow.title.contains('\u{1b}'), "the loader kept the text");
-    Data {
-        catalog,
-        library,
-        searcher: Searcher::new(),
-    }
+    data
 }
 
 #[test]

@@ -4,13 +4,10 @@
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use crate::catalog::Catalog;
-use crate::embedded;
-use crate::flow::library::{Library, Origin, SourceFile};
-use crate::search::Searcher;
 use crate::signins::{GroupBy, Tally};
 use crate::tui::app::{App, Data, Overlay, Screen};
 use crate::tui::signins::{SigninsState, options};
+use crate::tui::tests::{built_in, data_from};
 use crate::tui::update::{Effect, Msg, update};
 use crate::tui::view;
 
@@ -20,27 +17,13 @@ use crate::tui::view;
 const SMALL: &str = include_str!("../../tests/fixtures/signins/small.jsonl");
 
 fn data() -> Data {
-    let (f, s) = embedded::CATALOG;
-    let catalog = Catalog::from_yaml(f, s).expect("embedded catalog");
-    let files = [
-        SourceFile {
-            path: "flows/50012-client-credentials.yaml".into(),
-            text: include_str!("../../flows/50012-client-credentials.yaml").into(),
-            origin: Origin::BuiltIn,
-        },
-        SourceFile {
-            path: "flows/triage.yaml".into(),
-            text: include_str!("../../flows/triage.yaml").into(),
-            origin: Origin::BuiltIn,
-        },
-    ];
-    let library = Library::build(&catalog, &files);
-    assert!(library.problems.is_empty(), "{:?}", library.problems);
-    Data {
-        catalog,
-        library,
-        searcher: Searcher::new(),
-    }
+    data_from(&[
+        built_in(
+            "flows/50012-client-credentials.yaml",
+            include_str!("../../flows/50012-client-credentials.yaml"),
+        ),
+        built_in("flows/triage.yaml", include_str!("../../flows/triage.yaml")),
+    ])
 }
 
 fn table(d: &Data, text: &str) -> SigninsState {

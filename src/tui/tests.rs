@@ -16,28 +16,36 @@ use crate::tui::view;
 
 const GUID: &str = "11111111-2222-3333-4444-555555555555";
 
-fn data() -> Data {
+/// A shipped (built-in) flow file for the test data.
+pub(crate) fn built_in(path: &str, text: &str) -> SourceFile {
+    SourceFile {
+        path: path.into(),
+        text: text.into(),
+        origin: Origin::BuiltIn,
+    }
+}
+
+/// The embedded catalog, `files` as the flow library (every one must load), and a searcher.
+pub(crate) fn data_from(files: &[SourceFile]) -> Data {
     let (f, s) = embedded::CATALOG;
     let catalog = Catalog::from_yaml(f, s).expect("embedded catalog");
-    let files = [
-        SourceFile {
-            path: "tests/fixtures/flows/7000222-example.yaml".into(),
-            text: include_str!("../../tests/fixtures/flows/7000222-example.yaml").into(),
-            origin: Origin::BuiltIn,
-        },
-        SourceFile {
-            path: "flows/triage.yaml".into(),
-            text: include_str!("../../flows/triage.yaml").into(),
-            origin: Origin::BuiltIn,
-        },
-    ];
-    let library = Library::build(&catalog, &files);
+    let library = Library::build(&catalog, files);
     assert!(library.problems.is_empty(), "{:?}", library.problems);
     Data {
         catalog,
         library,
         searcher: Searcher::new(),
     }
+}
+
+fn data() -> Data {
+    data_from(&[
+        built_in(
+            "tests/fixtures/flows/7000222-example.yaml",
+            include_str!("../../tests/fixtures/flows/7000222-example.yaml"),
+        ),
+        built_in("flows/triage.yaml", include_str!("../../flows/triage.yaml")),
+    ])
 }
 
 /// Feed a space-separated list of keys-as-intents: words are Msgs, `'text'` types text.
@@ -614,32 +622,14 @@ nodes:
 "#;
 
 fn family_data() -> Data {
-    let (f, s) = embedded::CATALOG;
-    let catalog = Catalog::from_yaml(f, s).expect("embedded catalog");
-    let files = [
-        SourceFile {
-            path: "tests/fixtures/flows/7000222-example.yaml".into(),
-            text: include_str!("../../tests/fixtures/flows/7000222-example.yaml").into(),
-            origin: Origin::BuiltIn,
-        },
-        SourceFile {
-            path: "family.yaml".into(),
-            text: FAMILY.into(),
-            origin: Origin::BuiltIn,
-        },
-        SourceFile {
-            path: "flows/triage.yaml".into(),
-            text: include_str!("../../flows/triage.yaml").into(),
-            origin: Origin::BuiltIn,
-        },
-    ];
-    let library = Library::build(&catalog, &files);
-    assert!(library.problems.is_empty(), "{:?}", library.problems);
-    Data {
-        catalog,
-        library,
-        searcher: Searcher::new(),
-    }
+    data_from(&[
+        built_in(
+            "tests/fixtures/flows/7000222-example.yaml",
+            include_str!("../../tests/fixtures/flows/7000222-example.yaml"),
+        ),
+        built_in("family.yaml", FAMILY),
+        built_in("flows/triage.yaml", include_str!("../../flows/triage.yaml")),
+    ])
 }
 
 fn code_on_screen(app: &App) -> Option<u32> {
