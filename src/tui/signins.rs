@@ -19,6 +19,8 @@ pub struct SigninsState {
     pub view: usize,
     /// The selected row of each view, so coming back to a grouping finds it as it was left.
     pub selected: Vec<usize>,
+    /// The first row as last drawn, and of which view (kept by the view; see `view::scroll`).
+    pub top: std::cell::Cell<(usize, u16)>,
 }
 
 impl SigninsState {
@@ -30,6 +32,15 @@ impl SigninsState {
             selected: vec![0; views.len()],
             views,
             view: 0,
+            top: std::cell::Cell::new((0, 0)),
+        }
+    }
+
+    /// The first row as last drawn for the view on screen (0 for another view).
+    pub fn top_now(&self) -> u16 {
+        match self.top.get() {
+            (view, top) if view == self.view => top,
+            _ => 0,
         }
     }
 

@@ -5,12 +5,13 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::signins::{GroupBy, NONE_KEY, Row, Summary, Top};
 use crate::text::thousands;
 use crate::tui::signins::{SigninsState, group_label};
-use crate::tui::view::{Theme, clean, hidden_note, window, wrap};
+use crate::tui::view::scroll::{hidden_counts, row_of_line, scroll_top};
+use crate::tui::view::{Theme, clean, hidden_note, wrap};
 
 /// The screen's parts: what was read, the table (its header line, then the rows) and the
 /// selected row in full when there is room.
@@ -418,7 +419,10 @@ pub fn draw(t: &SigninsState, frame: &mut Frame, area: Rect, theme: Theme) {
     };
     let list_h = a.table.height.saturating_sub(3);
     let heights = vec![1; rows.len()];
-    let (offset, above, below) = window(&heights, t.selected(), list_h);
+    let selected = (!rows.is_empty()).then_some(t.selected());
+    let top = scroll_top(&heights, selected, list_h, t.top_now());
+    t.top.set((t.view, top));
+    let (above, below) = hidden_counts(&heights, top, list_h);
     let block = Block::default()
         .borders(Borders::ALL)
         .title(title)
@@ -434,24 +438,26 @@ pub fn draw(t: &SigninsState, frame: &mut Frame, area: Rect, theme: Theme) {
         ))),
         head_line,
     );
-    let items: Vec<ListItem> = rows
+    // Only the rows in the window are built.
+    let lines: Vec<Line> = rows
         .iter()
-        .map(|r| {
-            let style = if r.expected {
+        .enumerate()
+        .skip(top as usize)
+        .take(list_h as usize)
+        .map(|(i, r)| {
+            let chosen = selected == Some(i);
+            let style = if chosen {
+                theme.selected()
+            } else if r.expected {
                 theme.dim()
             } else {
                 ratatui::style::Style::default()
             };
-            ListItem::new(Line::from(Span::styled(cells(s, r, &cols), style)))
+            let mark = if chosen { "› " } else { "  " };
+            Line::from(Span::styled(format!("{mark}{}", cells(s, r, &cols)), style))
         })
         .collect();
-    let list = List::new(items)
-        .highlight_style(theme.selected())
-        .highlight_symbol("› ");
-    let mut state = ListState::default()
-        .with_offset(offset)
-        .with_selected((!rows.is_empty()).then_some(t.selected()));
-    frame.render_stateful_widget(list, list_area, &mut state);
+    frame.render_widget(Paragraph::new(lines), list_area);
 
     if let (Some(d), Some(r)) = (a.detail, t.selected_row()) {
         let lines = detail_lines(s, r, d.width.saturating_sub(2) as usize, theme);
@@ -476,9 +482,8 @@ pub fn row_at(t: &SigninsState, area: Rect, x: u16, y: u16) -> Option<usize> {
     }
     let rows = t.rows().len();
     let heights = vec![1; rows];
-    let (offset, _, _) = window(&heights, t.selected(), r.height.saturating_sub(3));
-    let row = offset + (y - top) as usize;
-    (row < rows).then_some(row)
+    // The rows as last drawn: the view keeps the offset in the table's state.
+    row_of_line(&heights, t.top_now(), y - top)
 }
 
 #[cfg(test)]
